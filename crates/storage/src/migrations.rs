@@ -1,0 +1,155 @@
+//! Schema migrations, embedded in the binary: one ordered sequence per backend. Both sequences
+//! must reach the same version with the same meaning (a test checks the versions agree).
+
+use crate::{Backend, Result, Store, StorageError};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+struct Migration {
+    version: i64,
+    description: &'static str,
+    sql: &'static str,
+}
+
+const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    description: "foundation",
+    sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
+}];
+
+const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    description: "foundation",
+    sql: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+const CREATE_SCHEMA_TABLE: &str = "CREATE TABLE IF NOT EXISTS cirtkit_schema (\
+    version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)";
+
+/// Where the database's schema stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SchemaStatus {
+    /// The version the database is at (0: empty).
+    pub current: i64,
+    /// The version this binary brings.
+    pub latest: i64,
+    /// Migrations this binary would apply, as `version description`.
+    pub pending: Vec<String>,
+}
+
+impl SchemaStatus {
+    pub fn is_current(&self) -> bool {
+        self.current == self.latest
+    }
+}
+
+impl Store {
+    fn migrations(&self) -> &'static [Migration] {
+        match self.backend {
+            Backend::Sqlite(_) => SQLITE,
+            Backend::Postgres(_) => POSTGRES,
+        }
+    }
+
+    /// The newest schema version this binary knows, for either backend.
+    pub fn latest_schema_version() -> i64 {
+        SQLITE.last().map_or(0, |m| m.version)
+    }
+
+    /// Reads the schema version without changing anything.
+    pub async fn schema_status(&self) -> Result<SchemaStatus> {
+        let current: i64 = on_pool!(self, pool => {
+            sqlx::query(CREATE_SCHEMA_TABLE).execute(pool).await?;
+            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(version) FROM cirtkit_schema")
+                .fetch_one(pool)
+                .await?
+                .unwrap_or(0)
+        });
+        let all = self.migrations();
+        let latest = all.last().map_or(0, |m| m.version);
+        Ok(SchemaStatus {
+            current,
+            latest,
+            pending: all
+                .iter()
+                .filter(|m| m.version > current)
+                .map(|m| format!("{} {}", m.version, m.description))
+                .collect(),
+        })
+    }
+
+    /// Applies every pending migration, each in its own transaction; on PostgreSQL an advisory
+    /// lock keeps two nodes starting together from migrating at once. Returns the versions applied.
+    pub async fn migrate(&self, now: DateTime<Utc>) -> Result<Vec<i64>> {
+        let mut applied = Vec::new();
+        let all = self.migrations();
+        let latest = all.last().map_or(0, |m| m.version);
+        on_pool!(self, pool => {
+            sqlx::query(CREATE_SCHEMA_TABLE).execute(pool).await?;
+            let mut tx = pool.begin().await?;
+            if self.backend_name() == "postgres" {
+                sqlx::query("SELECT pg_advisory_xact_lock(7461201)").execute(&mut *tx).await?;
+            }
+            let current: i64 = sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(version) FROM cirtkit_schema")
+                .fetch_one(&mut *tx)
+                .await?
+                .unwrap_or(0);
+            if current > latest {
+                return Err(StorageError::SchemaTooNew { found: current, known: latest });
+            }
+            for m in all.iter().filter(|m| m.version > current) {
+                let failed = |e: sqlx::Error| StorageError::Migration {
+                    version: m.version,
+                    description: m.description.to_owned(),
+                    reason: e.to_string(),
+                };
+                sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(failed)?;
+                sqlx::query("INSERT INTO cirtkit_schema (version, description, applied_at) VALUES ($1, $2, $3)")
+                    .bind(m.version)
+                    .bind(m.description)
+                    .bind(now.to_rfc3339())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(failed)?;
+                applied.push(m.version);
+            }
+            tx.commit().await?;
+        });
+        if !applied.is_empty() {
+            tracing::info!(backend = self.backend_name(), versions = ?applied, "schema migrated");
+        }
+        Ok(applied)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_reach_the_same_version_through_the_same_steps() {
+        let versions = |ms: &[Migration]| ms.iter().map(|m| (m.version, m.description)).collect::<Vec<_>>();
+        assert_eq!(versions(SQLITE), versions(POSTGRES));
+        for ms in [SQLITE, POSTGRES] {
+            for (i, m) in ms.iter().enumerate() {
+                assert_eq!(m.version, i as i64 + 1, "versions are consecutive from 1");
+            }
+        }
+    }
+
+    #[test]
+    fn both_schemas_create_the_same_tables() {
+        let tables = |sql: &str| {
+            let mut t: Vec<String> = sql
+                .lines()
+                .filter_map(|l| l.strip_prefix("CREATE TABLE "))
+                .map(|l| l.split_whitespace().next().unwrap_or_default().to_owned())
+                .collect();
+            t.sort();
+            t
+        };
+        for (a, b) in SQLITE.iter().zip(POSTGRES) {
+            assert_eq!(tables(a.sql), tables(b.sql), "migration {}", a.version);
+        }
+    }
+}
