@@ -1,1 +1,6 @@
+//! cirtkit's integration tests, in one binary (each file under tests/ would be linked on its own):
+//! the real `cirtkit` binary run as a person would, and the real server on a loopback port.
 
+mod cli;
+mod server;
+mod support;

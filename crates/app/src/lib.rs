@@ -1,1 +1,120 @@
-//! placeholder
+//! Wiring: turns a checked `Config` into a running cirtkit — the store, the services, the web
+//! server — and sets up logging. The command line (src/main.rs) calls only this crate.
+
+pub mod config;
+
+pub use config::{Config, ConfigError, LogFormat, Overrides};
+
+use cirtkit_domain::{Clock, SystemClock};
+use cirtkit_service::{ServiceError, ServiceSettings, Services};
+use cirtkit_storage::{ConnectOptions, StorageError, Store};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use tokio::net::TcpListener;
+
+/// What can stop the application.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error("{context}: {source}")]
+    Io { context: String, source: std::io::Error },
+    #[error("the database has schema version {current}, but this cirtkit needs {latest}: run `cirtkit migrate`")]
+    SchemaBehind { current: i64, latest: i64 },
+}
+
+impl AppError {
+    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> AppError {
+        let context = context.into();
+        move |source| AppError::Io { context, source }
+    }
+}
+
+/// Sets up `tracing` as the configuration says. Logs go to stderr, so that stdout stays for
+/// what commands print.
+pub fn init_logging(config: &Config) {
+    use tracing_subscriber::{EnvFilter, fmt};
+    let filter = EnvFilter::try_new(format!("{},sqlx=warn", config.log.level)).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let _ = match config.log.format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.compact().try_init(),
+    };
+}
+
+/// Opens the configured database, creating the data directory for SQLite.
+pub async fn open_store(config: &Config) -> Result<Store, AppError> {
+    let url = config.database_url();
+    if matches!(url, cirtkit_storage::DatabaseUrl::Sqlite(_)) {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(AppError::io(format!("cannot create the data directory {}", config.data_dir.display())))?;
+    }
+    let options = ConnectOptions {
+        max_connections: config.database.max_connections,
+        busy_timeout: Duration::from_secs(config.database.busy_timeout_secs),
+        pg_schema: None,
+    };
+    Ok(Store::connect(&url, &options).await?)
+}
+
+/// The services' settings from the configuration.
+pub fn service_settings(config: &Config) -> ServiceSettings {
+    ServiceSettings { reference_prefix: config.instance.reference_prefix.clone(), sla: config.sla_policy() }
+}
+
+/// Opens the store, migrates it, and builds the services on the system clock.
+pub async fn open_services(config: &Config) -> Result<Services, AppError> {
+    let store = open_store(config).await?;
+    store.migrate(SystemClock.now()).await?;
+    Ok(Services::new(store, Arc::new(SystemClock), service_settings(config)).await?)
+}
+
+/// Opens the services on a store that must already be at the current schema (for commands
+/// that should not change the schema behind the operator's back).
+pub async fn open_services_current(config: &Config, clock: Arc<dyn Clock>) -> Result<Services, AppError> {
+    let store = open_store(config).await?;
+    let status = store.schema_status().await?;
+    if !status.is_current() {
+        return Err(AppError::SchemaBehind { current: status.current, latest: status.latest });
+    }
+    Ok(Services::new(store, clock, service_settings(config)).await?)
+}
+
+/// The running server.
+pub struct Application {
+    listener: TcpListener,
+    state: cirtkit_web::WebState,
+}
+
+impl Application {
+    /// Binds the listening socket over ready services.
+    pub async fn build(config: &Config, services: Services) -> Result<Application, AppError> {
+        let listener = TcpListener::bind(config.server.listen)
+            .await
+            .map_err(AppError::io(format!("cannot listen on {}", config.server.listen)))?;
+        let build = cirtkit_web::BuildInfo { version: env!("CARGO_PKG_VERSION"), git_commit: option_env!("CIRTKIT_GIT_COMMIT").unwrap_or("unknown") };
+        Ok(Application { listener, state: cirtkit_web::WebState::new(services, build) })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> Result<SocketAddr, AppError> {
+        self.listener.local_addr().map_err(AppError::io("cannot read the listening address"))
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), AppError> {
+        let addr = self.local_addr()?;
+        tracing::info!(%addr, "cirtkit is serving");
+        cirtkit_web::serve(self.listener, self.state, shutdown).await.map_err(AppError::io("the server stopped"))?;
+        tracing::info!("cirtkit stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    cirtkit_web::shutdown_signal().await
+}

@@ -1,1 +1,119 @@
-//! placeholder
+//! cirtkit's use cases: what a person, a token or the local operator may do, checked against
+//! their role and recorded in the audit log. The command line, the JSON API and the web UI all
+//! call these services, so that they obey one set of rules.
+
+mod accounts;
+mod constituency;
+mod error;
+mod incidents;
+mod partners;
+mod principal;
+
+pub use accounts::{MIN_PASSWORD_CHARS, NewUser, TokenSecret, generate_password};
+pub use constituency::ImportReport;
+pub use error::ServiceError;
+pub use cirtkit_domain::constituency::transfer;
+pub use principal::Principal;
+
+pub use cirtkit_domain as domain;
+pub use cirtkit_storage as storage;
+
+use cirtkit_domain::{Clock, ConstituencyIndex, SlaPolicy};
+use cirtkit_storage::{Counts, SchemaStatus, Store};
+use std::sync::{Arc, RwLock};
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// Settings the services need from the configuration.
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    /// The prefix of incident references, such as `CIRT` in `CIRT-2026-00123`.
+    pub reference_prefix: String,
+    pub sla: SlaPolicy,
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        Self { reference_prefix: "CIRT".into(), sla: SlaPolicy::default() }
+    }
+}
+
+/// The services, sharing one store, one clock and the in-memory constituency index.
+#[derive(Debug, Clone)]
+pub struct Services {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    settings: ServiceSettings,
+    index: RwLock<Arc<ConstituencyIndex>>,
+}
+
+/// What `cirtkit status` reports.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Status {
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub schema_version: i64,
+    pub backend: &'static str,
+}
+
+impl Services {
+    /// Builds the services over a migrated store and loads the constituency index.
+    pub async fn new(store: Store, clock: Arc<dyn Clock>, settings: ServiceSettings) -> Result<Services> {
+        cirtkit_domain::IncidentReference::check_prefix(&settings.reference_prefix)?;
+        let services = Services {
+            inner: Arc::new(Inner { store, clock, settings, index: RwLock::new(Arc::default()) }),
+        };
+        services.rebuild_index().await?;
+        Ok(services)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.inner.clock.as_ref()
+    }
+
+    pub fn settings(&self) -> &ServiceSettings {
+        &self.inner.settings
+    }
+
+    /// The constituency index as it is now (cheap: a shared pointer).
+    pub fn index(&self) -> Arc<ConstituencyIndex> {
+        self.inner.index.read().map(|g| Arc::clone(&g)).unwrap_or_else(|e| Arc::clone(&e.into_inner()))
+    }
+
+    /// Reloads the constituency from the store and swaps in a new index.
+    pub async fn rebuild_index(&self) -> Result<()> {
+        let orgs = self.store().organisations().await?;
+        let index = Arc::new(ConstituencyIndex::from_organisations(&orgs));
+        match self.inner.index.write() {
+            Ok(mut g) => *g = index,
+            Err(e) => *e.into_inner() = index,
+        }
+        Ok(())
+    }
+
+    /// Counts and schema version. Anyone signed in may see them.
+    pub async fn status(&self) -> Result<Status> {
+        let counts = self.store().counts().await?;
+        let schema: SchemaStatus = self.store().schema_status().await?;
+        Ok(Status { counts, schema_version: schema.current, backend: self.store().backend_name() })
+    }
+
+    /// Recomputes the audit chain. Admins and auditors only.
+    pub async fn verify_audit(&self, who: &Principal) -> Result<cirtkit_storage::AuditVerification> {
+        who.require(cirtkit_domain::Permission::ReadAudit)?;
+        Ok(self.store().verify_audit().await?)
+    }
+
+    async fn begin(&self, who: &Principal) -> Result<cirtkit_storage::WriteTx> {
+        Ok(self.store().begin(&who.actor(), self.clock().now()).await?)
+    }
+}

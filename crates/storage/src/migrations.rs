@@ -56,14 +56,22 @@ impl Store {
         SQLITE.last().map_or(0, |m| m.version)
     }
 
-    /// Reads the schema version without changing anything.
+    /// Reads the schema version without changing anything (readiness probes call this often).
     pub async fn schema_status(&self) -> Result<SchemaStatus> {
+        let exists_sql = match self.backend {
+            Backend::Sqlite(_) => "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'cirtkit_schema'",
+            Backend::Postgres(_) => "SELECT to_regclass('cirtkit_schema') IS NOT NULL",
+        };
         let current: i64 = on_pool!(self, pool => {
-            sqlx::query(CREATE_SCHEMA_TABLE).execute(pool).await?;
-            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(version) FROM cirtkit_schema")
-                .fetch_one(pool)
-                .await?
-                .unwrap_or(0)
+            let exists: bool = sqlx::query_scalar(exists_sql).fetch_one(pool).await?;
+            if exists {
+                sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(version) FROM cirtkit_schema")
+                    .fetch_one(pool)
+                    .await?
+                    .unwrap_or(0)
+            } else {
+                0
+            }
         });
         let all = self.migrations();
         let latest = all.last().map_or(0, |m| m.version);

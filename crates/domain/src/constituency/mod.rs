@@ -2,6 +2,7 @@
 //! domains they own and the people to contact. Also the index that answers "who owns this?".
 
 mod lookup;
+pub mod transfer;
 
 pub use lookup::{ConstituencyIndex, ConstituencyIndexBuilder, LookupMatch, MatchedBy};
 

@@ -1,0 +1,437 @@
+//! cirtkit's configuration: defaults → `cirtkit.toml` (in the data directory, or `--config`) →
+//! `CIRTKIT_*` environment variables (`__` separates levels: `CIRTKIT_SERVER__LISTEN`) → command
+//! line flags, merged into one immutable `Config` and checked once. Unknown keys are refused and
+//! every problem is reported together. The doc comments below are the reference
+//! (docs/configuration.md is written from them).
+
+use cirtkit_domain::{IncidentReference, SlaPolicy, SlaTargets};
+use cirtkit_storage::DatabaseUrl;
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+    value::Value,
+};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use std::{
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+/// The name of the configuration file looked for in the data directory.
+pub const CONFIG_FILE_NAME: &str = "cirtkit.toml";
+
+/// Environment variables with the `CIRTKIT_` prefix that are not configuration keys.
+const NOT_CONFIG_ENV: &[&str] = &["admin_password", "test_database_url"];
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Where cirtkit keeps its SQLite database, attachments and other files.
+    pub data_dir: PathBuf,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub instance: InstanceConfig,
+    pub sla: SlaConfig,
+    pub log: LogConfig,
+}
+
+/// The HTTP server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerConfig {
+    /// The address and port to listen on. Keep it on 127.0.0.1 behind a TLS reverse proxy.
+    pub listen: SocketAddr,
+    /// The address people reach the server at, for links in mail (such as
+    /// `https://cirt.example.org`). Defaults to `http://` + `listen`.
+    pub public_url: Option<String>,
+}
+
+/// The database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DatabaseConfig {
+    /// `sqlite://path/to/file.db` or `postgres://user:password@host:5432/dbname`. Default: the
+    /// SQLite file `cirtkit.db` in the data directory.
+    pub url: Option<String>,
+    /// The most connections cirtkit opens.
+    pub max_connections: u32,
+    /// Seconds to wait for a lock or a free connection before giving up.
+    pub busy_timeout_secs: u64,
+}
+
+/// Who this instance is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InstanceConfig {
+    /// The team's name, shown in the interface and in mail.
+    pub name: String,
+    /// The prefix of incident references: `CIRT` gives `CIRT-2026-00123`.
+    pub reference_prefix: String,
+}
+
+/// Service-level targets per severity, in hours from an incident's opening.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SlaConfig {
+    pub critical: SlaHours,
+    pub high: SlaHours,
+    pub medium: SlaHours,
+    pub low: SlaHours,
+}
+
+/// The targets for one severity.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaHours {
+    /// Hours until the first response.
+    pub response_hours: u32,
+    /// Hours until resolution.
+    pub resolution_hours: u32,
+}
+
+/// Logging.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogConfig {
+    /// `text` for people, `json` for log collectors.
+    pub format: LogFormat,
+    /// What to log, as a tracing filter: `info`, `debug`, `info,cirtkit_web=debug`.
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./cirtkit-data"),
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            instance: InstanceConfig::default(),
+            sla: SlaConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig { listen: SocketAddr::from(([127, 0, 0, 1], 8080)), public_url: None }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig { url: None, max_connections: 8, busy_timeout_secs: 10 }
+    }
+}
+
+impl Default for InstanceConfig {
+    fn default() -> Self {
+        InstanceConfig { name: "National CIRT".into(), reference_prefix: "CIRT".into() }
+    }
+}
+
+impl Default for SlaConfig {
+    fn default() -> Self {
+        let p = SlaPolicy::default();
+        let h = |t: SlaTargets| SlaHours {
+            response_hours: u32::try_from(t.response.num_hours()).unwrap_or(u32::MAX),
+            resolution_hours: u32::try_from(t.resolution.num_hours()).unwrap_or(u32::MAX),
+        };
+        SlaConfig { critical: h(p.critical), high: h(p.high), medium: h(p.medium), low: h(p.low) }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { format: LogFormat::Text, level: "info".into() }
+    }
+}
+
+/// What the command line says, which overrides everything else.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub log_format: Option<LogFormat>,
+    /// `-v` raises the log level: 1 = debug, 2 or more = trace.
+    pub verbosity: u8,
+}
+
+/// Every problem found in the configuration, reported together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub Vec<String>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.as_slice() {
+            [one] => write!(f, "invalid configuration: {one}"),
+            many => {
+                write!(f, "invalid configuration ({} problems):", many.len())?;
+                for p in many {
+                    write!(f, "\n  - {p}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Loads the configuration from every layer, using the process environment.
+    pub fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
+        Self::load_with_env(overrides, Env::prefixed("CIRTKIT_"))
+    }
+
+    fn load_with_env(overrides: &Overrides, env: Env) -> Result<Config, ConfigError> {
+        let env = env.split("__").filter(|k| !NOT_CONFIG_ENV.contains(&k.as_str().to_ascii_lowercase().as_str()));
+        let mut errors = Vec::new();
+
+        // The file lives in the data directory, so find that first (without the file's say).
+        let env_data_dir = Figment::from(env.clone()).extract_inner::<PathBuf>("data_dir").ok();
+        let data_dir = overrides.data_dir.clone().or(env_data_dir).unwrap_or_else(|| Config::default().data_dir);
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match &overrides.config_file {
+            Some(path) if !path.is_file() => errors.push(format!("the configuration file {} does not exist", path.display())),
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None => {
+                let path = data_dir.join(CONFIG_FILE_NAME);
+                if path.is_file() {
+                    figment = figment.merge(Toml::file_exact(path));
+                }
+            }
+        }
+        figment = figment.merge(env);
+        let mut set = |key: &str, value: Option<String>| {
+            if let Some(v) = value {
+                figment = std::mem::take(&mut figment).merge(Serialized::default(key, v));
+            }
+        };
+        set("data_dir", overrides.data_dir.as_ref().map(|p| p.display().to_string()));
+        set("database.url", overrides.database_url.clone());
+        set("server.listen", overrides.listen.clone());
+        set("log.format", overrides.log_format.map(|f| match f {
+            LogFormat::Text => "text".to_owned(),
+            LogFormat::Json => "json".to_owned(),
+        }));
+
+        // Unknown keys, all of them, with where each came from.
+        match figment.extract::<Value>() {
+            Ok(merged) => {
+                let known = serde_json::to_value(Config::default()).unwrap_or_default();
+                unknown_keys(&figment, &merged, &known, "", &mut errors);
+            }
+            Err(e) => errors.extend(e.into_iter().map(|e| e.to_string())),
+        }
+
+        // Each section on its own, so that one bad section does not hide the others.
+        fn section<T: DeserializeOwned + Default>(f: &Figment, key: &str, errors: &mut Vec<String>) -> T {
+            if f.find_value(key).is_err() {
+                return T::default();
+            }
+            f.extract_inner::<T>(key).unwrap_or_else(|e| {
+                errors.extend(e.into_iter().map(|e| describe(key, &e)));
+                T::default()
+            })
+        }
+        let data_dir: PathBuf = match figment.extract_inner::<PathBuf>("data_dir") {
+            Ok(d) => d,
+            Err(e) => {
+                errors.extend(e.into_iter().map(|e| describe("data_dir", &e)));
+                data_dir
+            }
+        };
+        let mut config = Config {
+            data_dir,
+            server: section(&figment, "server", &mut errors),
+            database: section(&figment, "database", &mut errors),
+            instance: section(&figment, "instance", &mut errors),
+            sla: section(&figment, "sla", &mut errors),
+            log: section(&figment, "log", &mut errors),
+        };
+        match overrides.verbosity {
+            0 => {}
+            1 => config.log.level = "debug".into(),
+            _ => config.log.level = "trace".into(),
+        }
+        config.check(&mut errors);
+        if errors.is_empty() { Ok(config) } else { Err(ConfigError(errors)) }
+    }
+
+    fn check(&self, errors: &mut Vec<String>) {
+        if let Some(url) = &self.database.url
+            && let Err(e) = url.parse::<DatabaseUrl>()
+        {
+            errors.push(format!("database.url: {e}"));
+        }
+        if self.database.max_connections == 0 {
+            errors.push("database.max_connections: must be at least 1".into());
+        }
+        if let Err(e) = IncidentReference::check_prefix(&self.instance.reference_prefix) {
+            errors.push(format!("instance.reference_prefix: {}", e.reason));
+        }
+        if self.instance.name.trim().is_empty() {
+            errors.push("instance.name: give the team a name".into());
+        }
+        for (name, h) in [("critical", self.sla.critical), ("high", self.sla.high), ("medium", self.sla.medium), ("low", self.sla.low)] {
+            if h.response_hours == 0 || h.resolution_hours == 0 {
+                errors.push(format!("sla.{name}: targets are at least 1 hour"));
+            } else if h.response_hours > h.resolution_hours {
+                errors.push(format!("sla.{name}: the response target comes after the resolution target"));
+            }
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
+            errors.push(format!("log.level: {e}"));
+        }
+        if let Some(url) = &self.server.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            errors.push("server.public_url: must start with https:// or http://".into());
+        }
+    }
+
+    /// The database to use: the configured URL, or the SQLite file in the data directory.
+    pub fn database_url(&self) -> DatabaseUrl {
+        self.database
+            .url
+            .as_deref()
+            .and_then(|u| u.parse().ok())
+            .unwrap_or_else(|| DatabaseUrl::sqlite_file(&self.data_dir.join("cirtkit.db")))
+    }
+
+    pub fn sla_policy(&self) -> SlaPolicy {
+        let t = |h: SlaHours| SlaTargets {
+            response: chrono::Duration::hours(i64::from(h.response_hours)),
+            resolution: chrono::Duration::hours(i64::from(h.resolution_hours)),
+        };
+        SlaPolicy { critical: t(self.sla.critical), high: t(self.sla.high), medium: t(self.sla.medium), low: t(self.sla.low) }
+    }
+
+    /// The configuration as TOML, with secrets masked: what `cirtkit config check` prints.
+    pub fn to_masked_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database.url = Some(self.database_url().masked());
+        toml::to_string(&shown).unwrap_or_else(|e| format!("# cannot print the configuration: {e}\n"))
+    }
+
+    /// Where the data directory's configuration file is.
+    pub fn file_in(data_dir: &Path) -> PathBuf {
+        data_dir.join(CONFIG_FILE_NAME)
+    }
+}
+
+/// One extraction error as `section.key: what is wrong (from where)`.
+fn describe(section: &str, e: &figment::Error) -> String {
+    let mut path = vec![section];
+    path.extend(e.path.iter().map(String::as_str).filter(|p| *p != section));
+    format!("{}: {}{}", path.join("."), e.kind, origin(e.metadata.as_ref()))
+}
+
+fn origin(metadata: Option<&figment::Metadata>) -> String {
+    match metadata {
+        Some(m) => match &m.source {
+            Some(figment::Source::File(path)) => format!(" (from {})", path.display()),
+            _ => format!(" (from {})", m.name),
+        },
+        None => String::new(),
+    }
+}
+
+fn unknown_keys(figment: &Figment, merged: &Value, known: &serde_json::Value, prefix: &str, errors: &mut Vec<String>) {
+    let Some(dict) = merged.as_dict() else { return };
+    for (key, value) in dict {
+        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        match known.get(key) {
+            None => {
+                let origin = origin(figment.find_metadata(&path));
+                errors.push(format!("unknown key `{path}`{origin}"));
+            }
+            Some(sub) if sub.is_object() => unknown_keys(figment, value, sub, &path, errors),
+            Some(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[allow(clippy::result_large_err)] // figment's Jail dictates the closure's error type
+    fn load(files: &[(&str, &str)], env: &[(&str, &str)], o: Overrides) -> Result<Config, ConfigError> {
+        let mut result = None;
+        figment::Jail::expect_with(|jail| {
+            for (name, content) in files {
+                if let Some(dir) = Path::new(name).parent().filter(|d| !d.as_os_str().is_empty()) {
+                    jail.create_dir(dir)?;
+                }
+                jail.create_file(name, content)?;
+            }
+            for (k, v) in env {
+                jail.set_env(k, v);
+            }
+            result = Some(Config::load_with_env(&o, Env::prefixed("CIRTKIT_")));
+            Ok(())
+        });
+        result.unwrap()
+    }
+
+    #[test]
+    fn defaults_are_sane() {
+        let c = load(&[], &[], Overrides::default()).unwrap();
+        assert_eq!(c.server.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url().to_string(), "sqlite://./cirtkit-data/cirtkit.db");
+        assert_eq!(c.sla_policy(), SlaPolicy::default());
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        let files = [("data/cirtkit.toml", "[server]\nlisten = \"127.0.0.1:9000\"\n[instance]\nname = \"TunCERT\"\nreference_prefix = \"TN-CERT\"\n")];
+        let env = [("CIRTKIT_SERVER__LISTEN", "127.0.0.1:9100"), ("CIRTKIT_ADMIN_PASSWORD", "not config")];
+        let o = Overrides { data_dir: Some("data".into()), ..Default::default() };
+        let c = load(&files, &env, o.clone()).unwrap();
+        assert_eq!(c.server.listen.port(), 9100, "environment beats the file");
+        assert_eq!(c.instance.name, "TunCERT", "the file beats the defaults");
+        let c = load(&files, &env, Overrides { listen: Some("127.0.0.1:9200".into()), ..o }).unwrap();
+        assert_eq!(c.server.listen.port(), 9200, "flags beat the environment");
+    }
+
+    #[test]
+    fn every_problem_is_reported_together() {
+        let files = [("c.toml", "colour = \"blue\"\n[server]\nlisten = \"nowhere\"\nport = 1\n[sla.high]\nresponse_hours = 80\nresolution_hours = 72\n")];
+        let env = [("CIRTKIT_DATABASE__URL", "mysql://x"), ("CIRTKIT_INSTANCE__REFERENCE_PREFIX", "x")];
+        let o = Overrides { config_file: Some("c.toml".into()), ..Default::default() };
+        let e = load(&files, &env, o).unwrap_err();
+        let all = e.to_string();
+        for expected in ["`colour`", "`server.port`", "server.listen", "database.url", "reference_prefix", "sla.high"] {
+            assert!(all.contains(expected), "missing {expected} in:\n{all}");
+        }
+        assert!(e.0.len() >= 6, "{all}");
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error() {
+        let o = Overrides { config_file: Some("nope.toml".into()), ..Default::default() };
+        assert!(load(&[], &[], o).unwrap_err().to_string().contains("does not exist"));
+    }
+
+    #[test]
+    fn secrets_are_masked() {
+        let o = Overrides { database_url: Some("postgres://cirt:hunter2@db/cirtkit".into()), ..Default::default() };
+        let c = load(&[], &[], o).unwrap();
+        let shown = c.to_masked_toml();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("********"));
+    }
+}

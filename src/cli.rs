@@ -1,0 +1,213 @@
+//! The command line: every subcommand and option, with the help text people read.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// cirtkit: the working platform of a national CIRT, in one binary. Incident handling, feed
+/// processing, notification of network owners, and sharing with partner CIRTs.
+#[derive(Debug, Parser)]
+#[command(name = "cirtkit", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Where cirtkit keeps its data (SQLite database, files) and looks for cirtkit.toml.
+    #[arg(long, global = true, value_name = "DIR", env = "CIRTKIT_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The database: sqlite://FILE or postgres://USER:PASSWORD@HOST/DB [default: the SQLite file in the data dir].
+    #[arg(long, global = true, value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The address the server listens on [default: 127.0.0.1:8080].
+    #[arg(long, global = true, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+    /// A configuration file to use instead of DATA_DIR/cirtkit.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log format: text for people, json for log collectors.
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormatArg>,
+    /// More logging: -v for debug, -vv for trace.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the data directory and database, apply migrations and create the first admin.
+    Init(InitArgs),
+    /// Run the server (migrates the database first).
+    Serve,
+    /// Seed a demonstration national CIRT into an empty data directory, then serve it.
+    Demo(DemoArgs),
+    /// Apply pending database migrations, or show the schema's status.
+    Migrate {
+        #[command(subcommand)]
+        action: Option<MigrateAction>,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// Import or export the constituency (organisations, netblocks, ASNs, domains, contacts).
+    Org {
+        #[command(subcommand)]
+        action: OrgAction,
+    },
+    /// Show what the instance holds and its schema version.
+    Status {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The first admin's user name. Its password comes from CIRTKIT_ADMIN_PASSWORD, or a strong
+    /// one is generated and printed once.
+    #[arg(long, default_value = "admin", value_name = "NAME")]
+    pub admin_user: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The seed of the demonstration data: the same seed gives the same CIRT.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Seed only; do not start the server.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Show the schema version and the migrations still to apply.
+    Status {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Create a user. The password is read from stdin with --password-stdin, or generated and printed once.
+    Add {
+        /// The login name (lower case).
+        name: String,
+        /// admin, coordinator, analyst, auditor or constituent.
+        #[arg(long)]
+        role: String,
+        /// For a constituent: the name of its organisation.
+        #[arg(long, value_name = "NAME")]
+        organisation: Option<String>,
+        /// The name shown to others [default: the login name].
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// The interface language: en, fr or ar.
+        #[arg(long, default_value = "en")]
+        language: String,
+        /// Read the password from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a user: they can no longer sign in, and their tokens stop working.
+    Disable { name: String },
+    /// Enable a disabled user again.
+    Enable { name: String },
+    /// Set a user's password (from stdin with --password-stdin, or generated and printed once).
+    Passwd {
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Create an API token for a user. The token is printed once, alone on the last line.
+    Create {
+        #[arg(long, value_name = "NAME")]
+        user: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by its id.
+    Revoke { id: i64 },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TransferFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgAction {
+    /// Import organisations from a file (or - for stdin): all of it or, if any row is bad, none.
+    Import {
+        #[arg(long, value_enum)]
+        format: TransferFormat,
+        /// The file, or - for stdin.
+        file: PathBuf,
+    },
+    /// Export the constituency to stdout.
+    Export {
+        #[arg(long, value_enum)]
+        format: TransferFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Recompute the audit log's hash chain and name the first row that does not match.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Check the configuration and print it as it takes effect, secrets masked.
+    Check,
+}

@@ -1,0 +1,118 @@
+//! What the integration tests share: running the binary in a fresh data directory, and a fresh
+//! PostgreSQL schema when `CIRTKIT_TEST_DATABASE_URL` is set.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub const ADMIN_PASSWORD: &str = "integration-test-password";
+
+/// A data directory of its own, and optionally a database URL to use instead of SQLite.
+pub struct Instance {
+    pub dir: tempfile::TempDir,
+    pub database_url: Option<String>,
+}
+
+impl Instance {
+    pub fn sqlite() -> Instance {
+        Instance { dir: tempfile::tempdir().unwrap(), database_url: None }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn sqlite_file(&self) -> PathBuf {
+        self.data_dir().join("cirtkit.db")
+    }
+
+    /// A `cirtkit` command for this instance, with a clean environment of `CIRTKIT_*` variables.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cirtkit"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("CIRTKIT_") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.env("CIRTKIT_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        cmd.arg("--data-dir").arg(self.data_dir());
+        if let Some(url) = &self.database_url {
+            cmd.arg("--database-url").arg(url);
+        }
+        cmd.args(args);
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with_stdin(args, b"")
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &[u8]) -> Output {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// Runs and requires success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "cirtkit {args:?} failed:\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs and requires failure; returns stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "cirtkit {args:?} should have failed: {}", String::from_utf8_lossy(&out.stdout));
+        String::from_utf8(out.stderr).unwrap()
+    }
+}
+
+/// A PostgreSQL database URL whose connections work in a fresh schema of their own, dropped
+/// when the guard goes; `None` when no server is configured.
+pub struct PgSchema {
+    pub url: String,
+    admin_url: String,
+    schema: String,
+}
+
+impl PgSchema {
+    pub async fn create(tag: &str) -> Option<PgSchema> {
+        let Ok(admin_url) = std::env::var("CIRTKIT_TEST_DATABASE_URL") else {
+            let _ = writeln!(std::io::stderr(), "note: PostgreSQL tests skipped ({tag}): set CIRTKIT_TEST_DATABASE_URL to run them");
+            return None;
+        };
+        let schema = format!("cirtkit_it_{tag}_{}", std::process::id());
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await.unwrap();
+        sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")).execute(&mut conn).await.unwrap();
+        let sep = if admin_url.contains('?') { '&' } else { '?' };
+        let url = format!("{admin_url}{sep}options=-c%20search_path%3D{schema}");
+        Some(PgSchema { url, admin_url, schema })
+    }
+
+    pub async fn drop_schema(self) {
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&self.admin_url).await.unwrap();
+        sqlx::raw_sql(&format!("DROP SCHEMA {} CASCADE", self.schema)).execute(&mut conn).await.unwrap();
+    }
+}
+
+pub fn json(out: &str) -> serde_json::Value {
+    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+}
+
+pub fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
