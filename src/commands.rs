@@ -2,8 +2,8 @@
 //! audit log): whoever holds the data directory holds every right.
 
 use crate::cli::{
-    AuditAction, Cli, Command, ConfigAction, DemoArgs, InitArgs, LogFormatArg, MigrateAction,
-    OrgAction, TokenAction, TransferFormat, UserAction,
+    AuditAction, Cli, Command, ConfigAction, DemoArgs, InitArgs, LogFormatArg, MigrateAction, OrgAction, TokenAction,
+    TransferFormat, UserAction,
 };
 use anyhow::{Context, Result, bail};
 use cirtkit_app::{Application, Config, LogFormat, Overrides};
@@ -88,7 +88,11 @@ async fn init(config: &Config, operator: &Principal, args: InitArgs) -> Result<E
             },
         )
         .await?;
-    println!("Initialised cirtkit in {} (schema version {}).", config.database_url(), services.status().await?.schema_version);
+    println!(
+        "Initialised cirtkit in {} (schema version {}).",
+        config.database_url(),
+        services.status().await?.schema_version
+    );
     println!("Created the admin user {}.", user.name);
     if generated {
         println!("Its password, shown only this once: {password}");
@@ -248,7 +252,10 @@ async fn token(config: &Config, operator: &Principal, action: TokenAction) -> Re
     match action {
         TokenAction::Create { user, name } => {
             let (record, secret) = services.create_token(operator, &user.parse()?, &name).await?;
-            println!("Created token {} ({:?}) for {}. It is shown only this once:", record.id, record.name, record.user_name);
+            println!(
+                "Created token {} ({:?}) for {}. It is shown only this once:",
+                record.id, record.name, record.user_name
+            );
             println!("{}", secret.0);
         }
         TokenAction::List { user, json } => {
@@ -263,7 +270,13 @@ async fn token(config: &Config, operator: &Principal, action: TokenAction) -> Re
                         Some(at) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
                         None => "active".into(),
                     };
-                    println!("{:<6} {:<20} {:<20} {:<26} {status}", t.id, t.user_name, t.name, t.created_at.format("%Y-%m-%d %H:%M UTC"));
+                    println!(
+                        "{:<6} {:<20} {:<20} {:<26} {status}",
+                        t.id,
+                        t.user_name,
+                        t.name,
+                        t.created_at.format("%Y-%m-%d %H:%M UTC")
+                    );
                 }
             }
         }

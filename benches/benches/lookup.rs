@@ -25,9 +25,7 @@ fn lookup(c: &mut Criterion) {
                 let addr = last_address(*n);
                 let outer = idx.lookup_net(n.supernet()?)?;
                 let inner = idx.lookup_ip(addr)?;
-                (inner.matched_by == MatchedBy::Netblock(*n)
-                    && outer.matched_by != inner.matched_by)
-                    .then_some(addr)
+                (inner.matched_by == MatchedBy::Netblock(*n) && outer.matched_by != inner.matched_by).then_some(addr)
             })
             .expect("a nested block")
     };
@@ -40,19 +38,11 @@ fn lookup(c: &mut Criterion) {
     let batch = addresses(&blocks, 1_000, SEED + 2);
 
     let mut g = c.benchmark_group("constituency_lookup");
-    g.bench_function("lookup_ip/hit_v4_nested", |b| {
-        b.iter(|| idx.lookup_ip(black_box(hit_v4)))
-    });
-    g.bench_function("lookup_ip/hit_v6_nested", |b| {
-        b.iter(|| idx.lookup_ip(black_box(hit_v6)))
-    });
-    g.bench_function("lookup_ip/miss_v4", |b| {
-        b.iter(|| idx.lookup_ip(black_box(miss)))
-    });
+    g.bench_function("lookup_ip/hit_v4_nested", |b| b.iter(|| idx.lookup_ip(black_box(hit_v4))));
+    g.bench_function("lookup_ip/hit_v6_nested", |b| b.iter(|| idx.lookup_ip(black_box(hit_v6))));
+    g.bench_function("lookup_ip/miss_v4", |b| b.iter(|| idx.lookup_ip(black_box(miss))));
     let net = IpNet::new(hit_v4, 24).unwrap().trunc();
-    g.bench_function("lookup_net/v4_24", |b| {
-        b.iter(|| idx.lookup_net(black_box(net)))
-    });
+    g.bench_function("lookup_net/v4_24", |b| b.iter(|| idx.lookup_net(black_box(net))));
     g.throughput(Throughput::Elements(batch.len() as u64));
     g.bench_function("lookup_ip/batch_1000_mixed", |b| {
         b.iter(|| {

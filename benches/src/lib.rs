@@ -11,9 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 pub const SEED: u64 = 0x0c1e_7c17_2024;
 
 /// Fresh IPv4 allocations: mostly /20 to /24, as registries hand them out, a few /16s.
-const V4_LENGTHS: [u8; 22] = [
-    16, 17, 18, 19, 20, 20, 21, 21, 22, 22, 22, 23, 23, 24, 24, 24, 24, 25, 26, 27, 28, 29,
-];
+const V4_LENGTHS: [u8; 22] = [16, 17, 18, 19, 20, 20, 21, 21, 22, 22, 22, 23, 23, 24, 24, 24, 24, 25, 26, 27, 28, 29];
 /// Fresh IPv6 allocations: LIR /29 and /32, end sites /48 to /64.
 const V6_LENGTHS: [u8; 12] = [29, 32, 32, 32, 36, 40, 44, 48, 48, 48, 56, 64];
 
@@ -29,11 +27,7 @@ pub fn netblocks(count: usize, seed: u64) -> Vec<(IpNet, OrganisationId)> {
     while out.len() < count {
         let nest = rng.gen_bool(0.25);
         let net = if rng.gen_bool(0.7) {
-            let parent = if nest {
-                pick(&mut rng, &v4).filter(|p| p.prefix_len() < 29)
-            } else {
-                None
-            };
+            let parent = if nest { pick(&mut rng, &v4).filter(|p| p.prefix_len() < 29) } else { None };
             let made = match parent {
                 Some(p) => {
                     let len = rng.gen_range(p.prefix_len() + 1..=29.min(p.prefix_len() + 8));
@@ -51,11 +45,7 @@ pub fn netblocks(count: usize, seed: u64) -> Vec<(IpNet, OrganisationId)> {
             v4.push(n);
             IpNet::V4(n)
         } else {
-            let parent = if nest {
-                pick(&mut rng, &v6).filter(|p| p.prefix_len() < 64)
-            } else {
-                None
-            };
+            let parent = if nest { pick(&mut rng, &v6).filter(|p| p.prefix_len() < 64) } else { None };
             let made = match parent {
                 Some(p) => {
                     let len = rng.gen_range(p.prefix_len() + 1..=64.min(p.prefix_len() + 16));
@@ -83,20 +73,18 @@ pub fn netblocks(count: usize, seed: u64) -> Vec<(IpNet, OrganisationId)> {
 pub fn addresses(netblocks: &[(IpNet, OrganisationId)], count: usize, seed: u64) -> Vec<IpAddr> {
     let mut rng = StdRng::seed_from_u64(seed);
     (0..count)
-        .map(
-            |_| match pick(&mut rng, netblocks).filter(|_| rng.gen_bool(0.5)) {
-                Some((IpNet::V4(n), _)) => {
-                    let offset = rng.gen_range(0..=u32::MAX >> n.prefix_len());
-                    IpAddr::V4(Ipv4Addr::from(u32::from(n.network()) | offset))
-                }
-                Some((IpNet::V6(n), _)) => {
-                    let offset = rng.gen_range(0..=u128::MAX >> n.prefix_len());
-                    IpAddr::V6(Ipv6Addr::from(u128::from(n.network()) | offset))
-                }
-                None if rng.gen_bool(0.7) => IpAddr::V4(public_v4(&mut rng)),
-                None => IpAddr::V6(global_unicast_v6(&mut rng)),
-            },
-        )
+        .map(|_| match pick(&mut rng, netblocks).filter(|_| rng.gen_bool(0.5)) {
+            Some((IpNet::V4(n), _)) => {
+                let offset = rng.gen_range(0..=u32::MAX >> n.prefix_len());
+                IpAddr::V4(Ipv4Addr::from(u32::from(n.network()) | offset))
+            }
+            Some((IpNet::V6(n), _)) => {
+                let offset = rng.gen_range(0..=u128::MAX >> n.prefix_len());
+                IpAddr::V6(Ipv6Addr::from(u128::from(n.network()) | offset))
+            }
+            None if rng.gen_bool(0.7) => IpAddr::V4(public_v4(&mut rng)),
+            None => IpAddr::V6(global_unicast_v6(&mut rng)),
+        })
         .collect()
 }
 
@@ -110,11 +98,7 @@ pub fn index(netblocks: &[(IpNet, OrganisationId)]) -> ConstituencyIndex {
 }
 
 fn pick<'a, T>(rng: &mut StdRng, from: &'a [T]) -> Option<&'a T> {
-    if from.is_empty() {
-        None
-    } else {
-        from.get(rng.gen_range(0..from.len()))
-    }
+    if from.is_empty() { None } else { from.get(rng.gen_range(0..from.len())) }
 }
 
 /// An address in 1.0.0.0 to 223.255.255.255, without loopback: where allocations live.

@@ -46,6 +46,7 @@ fn every_command_explains_itself() {
 #[test]
 fn bad_input_ends_with_one_error_line_and_no_panic() {
     let i = Instance::sqlite();
+    i.ok(&["init"]);
     let err = i.fails(&["--database-url", "mysql://x", "status"]);
     assert!(err.starts_with("error: "), "{err}");
     assert!(err.contains("sqlite:// or postgres://"), "{err}");
@@ -71,7 +72,10 @@ fn init_then_status_users_and_tokens() {
     assert_eq!(status["users"], 1);
     assert_eq!(status["schema_version"], 1);
 
-    let out = i.run_with_stdin(&["user", "add", "amina", "--role", "analyst", "--language", "ar", "--password-stdin"], b"a long enough password\n");
+    let out = i.run_with_stdin(
+        &["user", "add", "amina", "--role", "analyst", "--language", "ar", "--password-stdin"],
+        b"a long enough password\n",
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let short = i.run_with_stdin(&["user", "add", "bob", "--role", "analyst", "--password-stdin"], b"short\n");
     assert!(!short.status.success());
@@ -175,7 +179,11 @@ fn config_check_shows_the_effective_configuration_with_secrets_masked() {
     let out = i.ok(&["--database-url", "postgres://cirt:hunter2@db.example/cirtkit", "config", "check"]);
     assert!(out.contains("TunCERT") && out.contains("********"), "{out}");
     assert!(!out.contains("hunter2"), "{out}");
-    write(&i.data_dir(), "cirtkit.toml", "[instance]\nname = \"TunCERT\"\ncolour = 1\n[sla.high]\nresponse_hours = 0\nresolution_hours = 1\n");
+    write(
+        &i.data_dir(),
+        "cirtkit.toml",
+        "[instance]\nname = \"TunCERT\"\ncolour = 1\n[sla.high]\nresponse_hours = 0\nresolution_hours = 1\n",
+    );
     let err = i.fails(&["config", "check"]);
     assert!(err.contains("instance.colour") && err.contains("sla.high"), "{err}");
 }

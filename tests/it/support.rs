@@ -48,13 +48,8 @@ impl Instance {
     }
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: &[u8]) -> Output {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child =
+            self.command(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         child.stdin.take().unwrap().write_all(stdin).unwrap();
         child.wait_with_output().unwrap()
     }
@@ -90,12 +85,18 @@ pub struct PgSchema {
 impl PgSchema {
     pub async fn create(tag: &str) -> Option<PgSchema> {
         let Ok(admin_url) = std::env::var("CIRTKIT_TEST_DATABASE_URL") else {
-            let _ = writeln!(std::io::stderr(), "note: PostgreSQL tests skipped ({tag}): set CIRTKIT_TEST_DATABASE_URL to run them");
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: PostgreSQL tests skipped ({tag}): set CIRTKIT_TEST_DATABASE_URL to run them"
+            );
             return None;
         };
         let schema = format!("cirtkit_it_{tag}_{}", std::process::id());
         let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await.unwrap();
-        sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")).execute(&mut conn).await.unwrap();
+        sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
         let sep = if admin_url.contains('?') { '&' } else { '?' };
         let url = format!("{admin_url}{sep}options=-c%20search_path%3D{schema}");
         Some(PgSchema { url, admin_url, schema })

@@ -204,7 +204,9 @@ impl Config {
         let data_dir = overrides.data_dir.clone().or(env_data_dir).unwrap_or_else(|| Config::default().data_dir);
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         match &overrides.config_file {
-            Some(path) if !path.is_file() => errors.push(format!("the configuration file {} does not exist", path.display())),
+            Some(path) if !path.is_file() => {
+                errors.push(format!("the configuration file {} does not exist", path.display()))
+            }
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
             None => {
                 let path = data_dir.join(CONFIG_FILE_NAME);
@@ -222,10 +224,13 @@ impl Config {
         set("data_dir", overrides.data_dir.as_ref().map(|p| p.display().to_string()));
         set("database.url", overrides.database_url.clone());
         set("server.listen", overrides.listen.clone());
-        set("log.format", overrides.log_format.map(|f| match f {
-            LogFormat::Text => "text".to_owned(),
-            LogFormat::Json => "json".to_owned(),
-        }));
+        set(
+            "log.format",
+            overrides.log_format.map(|f| match f {
+                LogFormat::Text => "text".to_owned(),
+                LogFormat::Json => "json".to_owned(),
+            }),
+        );
 
         // Unknown keys, all of them, with where each came from.
         match figment.extract::<Value>() {
@@ -285,7 +290,12 @@ impl Config {
         if self.instance.name.trim().is_empty() {
             errors.push("instance.name: give the team a name".into());
         }
-        for (name, h) in [("critical", self.sla.critical), ("high", self.sla.high), ("medium", self.sla.medium), ("low", self.sla.low)] {
+        for (name, h) in [
+            ("critical", self.sla.critical),
+            ("high", self.sla.high),
+            ("medium", self.sla.medium),
+            ("low", self.sla.low),
+        ] {
             if h.response_hours == 0 || h.resolution_hours == 0 {
                 errors.push(format!("sla.{name}: targets are at least 1 hour"));
             } else if h.response_hours > h.resolution_hours {
@@ -316,7 +326,12 @@ impl Config {
             response: chrono::Duration::hours(i64::from(h.response_hours)),
             resolution: chrono::Duration::hours(i64::from(h.resolution_hours)),
         };
-        SlaPolicy { critical: t(self.sla.critical), high: t(self.sla.high), medium: t(self.sla.medium), low: t(self.sla.low) }
+        SlaPolicy {
+            critical: t(self.sla.critical),
+            high: t(self.sla.high),
+            medium: t(self.sla.medium),
+            low: t(self.sla.low),
+        }
     }
 
     /// The configuration as TOML, with secrets masked: what `cirtkit config check` prints.
@@ -397,7 +412,10 @@ mod tests {
 
     #[test]
     fn layers_apply_in_order() {
-        let files = [("data/cirtkit.toml", "[server]\nlisten = \"127.0.0.1:9000\"\n[instance]\nname = \"TunCERT\"\nreference_prefix = \"TN-CERT\"\n")];
+        let files = [(
+            "data/cirtkit.toml",
+            "[server]\nlisten = \"127.0.0.1:9000\"\n[instance]\nname = \"TunCERT\"\nreference_prefix = \"TN-CERT\"\n",
+        )];
         let env = [("CIRTKIT_SERVER__LISTEN", "127.0.0.1:9100"), ("CIRTKIT_ADMIN_PASSWORD", "not config")];
         let o = Overrides { data_dir: Some("data".into()), ..Default::default() };
         let c = load(&files, &env, o.clone()).unwrap();
@@ -409,7 +427,10 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_together() {
-        let files = [("c.toml", "colour = \"blue\"\n[server]\nlisten = \"nowhere\"\nport = 1\n[sla.high]\nresponse_hours = 80\nresolution_hours = 72\n")];
+        let files = [(
+            "c.toml",
+            "colour = \"blue\"\n[server]\nlisten = \"nowhere\"\nport = 1\n[sla.high]\nresponse_hours = 80\nresolution_hours = 72\n",
+        )];
         let env = [("CIRTKIT_DATABASE__URL", "mysql://x"), ("CIRTKIT_INSTANCE__REFERENCE_PREFIX", "x")];
         let o = Overrides { config_file: Some("c.toml".into()), ..Default::default() };
         let e = load(&files, &env, o).unwrap_err();

@@ -37,7 +37,8 @@ impl AppError {
 /// what commands print.
 pub fn init_logging(config: &Config) {
     use tracing_subscriber::{EnvFilter, fmt};
-    let filter = EnvFilter::try_new(format!("{},sqlx=warn", config.log.level)).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_new(format!("{},sqlx=warn", config.log.level)).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
     let _ = match config.log.format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
@@ -95,7 +96,10 @@ impl Application {
         let listener = TcpListener::bind(config.server.listen)
             .await
             .map_err(AppError::io(format!("cannot listen on {}", config.server.listen)))?;
-        let build = cirtkit_web::BuildInfo { version: env!("CARGO_PKG_VERSION"), git_commit: option_env!("CIRTKIT_GIT_COMMIT").unwrap_or("unknown") };
+        let build = cirtkit_web::BuildInfo {
+            version: env!("CARGO_PKG_VERSION"),
+            git_commit: option_env!("CIRTKIT_GIT_COMMIT").unwrap_or("unknown"),
+        };
         Ok(Application { listener, state: cirtkit_web::WebState::new(services, build) })
     }
 

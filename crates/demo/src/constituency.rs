@@ -12,7 +12,9 @@
 
 use crate::people::{self, PersonName};
 use crate::{DemoError, parse, pick};
-use cirtkit_domain::{Asn, Contact, ContactRole, Country, DomainName, Language, NewOrganisation, NewPartner, Sector, Tlp};
+use cirtkit_domain::{
+    Asn, Contact, ContactRole, Country, DomainName, Language, NewOrganisation, NewPartner, Sector, Tlp,
+};
 use ipnet::IpNet;
 use rand::Rng;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -84,7 +86,14 @@ use Size::{Carrier, Large, Medium, Small};
 
 /// The constituency. Carriers come first, so that their customers can be placed inside them.
 pub(crate) const ORGANISATIONS: &[OrgSpec] = &[
-    org("Numidia Telecom", Some("نوميديا للاتصالات"), S::Telecom, Carrier, &["numidiatelecom.tn.example", "numidia.net.tn.example"], "ar fr en"),
+    org(
+        "Numidia Telecom",
+        Some("نوميديا للاتصالات"),
+        S::Telecom,
+        Carrier,
+        &["numidiatelecom.tn.example", "numidia.net.tn.example"],
+        "ar fr en",
+    ),
     org("Medina Mobile", Some("مدينة موبايل"), S::Telecom, Carrier, &["medinamobile.tn.example"], "ar fr en"),
     org("Sahel Connect", Some("الساحل كونكت"), S::Isp, Carrier, &["sahelconnect.tn.example"], "fr ar en"),
     org("Jasmin Fibre", Some("ياسمين فايبر"), S::Isp, Carrier, &["jasminfibre.tn.example"], "fr en"),
@@ -107,8 +116,22 @@ pub(crate) const ORGANISATIONS: &[OrgSpec] = &[
         &["impots.finances.gov.tn.example", "e-impots.gov.tn.example"],
         "ar fr",
     ),
-    org("Ministère de l'Intérieur", Some("وزارة الداخلية"), S::Government, Large, &["interieur.gov.tn.example"], "ar fr"),
-    org("Ministère de l'Éducation", Some("وزارة التربية"), S::Government, Large, &["education.gov.tn.example"], "ar fr"),
+    org(
+        "Ministère de l'Intérieur",
+        Some("وزارة الداخلية"),
+        S::Government,
+        Large,
+        &["interieur.gov.tn.example"],
+        "ar fr",
+    ),
+    org(
+        "Ministère de l'Éducation",
+        Some("وزارة التربية"),
+        S::Government,
+        Large,
+        &["education.gov.tn.example"],
+        "ar fr",
+    ),
     org(
         "Ministère des Technologies de la communication",
         Some("وزارة تكنولوجيات الاتصال"),
@@ -127,7 +150,14 @@ pub(crate) const ORGANISATIONS: &[OrgSpec] = &[
         "ar fr",
     ),
     org("Commune de Sfax", Some("بلدية صفاقس"), S::Government, Small, &["commune-sfax.gov.tn.example"], "ar fr"),
-    customer("Commune de Sousse", Some("بلدية سوسة"), S::Government, &["commune-sousse.gov.tn.example"], "ar fr", "sahelconnect.tn.example"),
+    customer(
+        "Commune de Sousse",
+        Some("بلدية سوسة"),
+        S::Government,
+        &["commune-sousse.gov.tn.example"],
+        "ar fr",
+        "sahelconnect.tn.example",
+    ),
     org(
         "Caisse nationale de prévoyance sociale",
         Some("الصندوق الوطني للحيطة الاجتماعية"),
@@ -136,8 +166,22 @@ pub(crate) const ORGANISATIONS: &[OrgSpec] = &[
         &["cnps.org.tn.example"],
         "ar fr",
     ),
-    org("Administration des douanes", Some("الإدارة العامة للديوانة"), S::Government, Medium, &["douane.gov.tn.example"], "ar fr en"),
-    org("Ministère de la Défense nationale", Some("وزارة الدفاع الوطني"), S::Defence, Medium, &["defense.gov.tn.example"], "ar fr"),
+    org(
+        "Administration des douanes",
+        Some("الإدارة العامة للديوانة"),
+        S::Government,
+        Medium,
+        &["douane.gov.tn.example"],
+        "ar fr en",
+    ),
+    org(
+        "Ministère de la Défense nationale",
+        Some("وزارة الدفاع الوطني"),
+        S::Defence,
+        Medium,
+        &["defense.gov.tn.example"],
+        "ar fr",
+    ),
     org(
         "Banque Sahélienne de Commerce",
         Some("البنك الساحلي للتجارة"),
@@ -146,20 +190,83 @@ pub(crate) const ORGANISATIONS: &[OrgSpec] = &[
         &["bsc-bank.com.tn.example", "bsc-online.tn.example"],
         "fr ar en",
     ),
-    org("Union Bancaire du Maghreb", Some("الاتحاد البنكي المغاربي"), S::Finance, Large, &["ubm.com.tn.example"], "fr ar en"),
+    org(
+        "Union Bancaire du Maghreb",
+        Some("الاتحاد البنكي المغاربي"),
+        S::Finance,
+        Large,
+        &["ubm.com.tn.example"],
+        "fr ar en",
+    ),
     org("Al Waha Islamic Bank", Some("بنك الواحة الإسلامي"), S::Finance, Medium, &["alwahabank.com.tn.example"], "ar en"),
     org("Crédit Foncier de la Médina", None, S::Finance, Medium, &["cfm.com.tn.example"], "fr ar"),
-    org("Assurances Ennakhil", Some("تأمينات النخيل"), S::Finance, Medium, &["ennakhil-assurances.com.tn.example"], "fr ar"),
+    org(
+        "Assurances Ennakhil",
+        Some("تأمينات النخيل"),
+        S::Finance,
+        Medium,
+        &["ennakhil-assurances.com.tn.example"],
+        "fr ar",
+    ),
     org("Dépositaire central des valeurs", None, S::Finance, Small, &["dcv.com.tn.example"], "fr en"),
-    customer("Sahel Microfinance", None, S::Finance, &["sahelmicrofinance.org.tn.example"], "fr ar", "sahelconnect.tn.example"),
-    org("Monétique Interbancaire Nationale", Some("الشركة الوطنية للنقديات"), S::Finance, Medium, &["monetique.com.tn.example"], "fr en"),
-    org("Compagnie Électrique du Nord", Some("الشركة الكهربائية للشمال"), S::Energy, Large, &["cen-energie.com.tn.example"], "fr ar"),
-    org("Société des Hydrocarbures du Sud", Some("شركة محروقات الجنوب"), S::Energy, Medium, &["shs-petrole.com.tn.example"], "fr ar en"),
+    customer(
+        "Sahel Microfinance",
+        None,
+        S::Finance,
+        &["sahelmicrofinance.org.tn.example"],
+        "fr ar",
+        "sahelconnect.tn.example",
+    ),
+    org(
+        "Monétique Interbancaire Nationale",
+        Some("الشركة الوطنية للنقديات"),
+        S::Finance,
+        Medium,
+        &["monetique.com.tn.example"],
+        "fr en",
+    ),
+    org(
+        "Compagnie Électrique du Nord",
+        Some("الشركة الكهربائية للشمال"),
+        S::Energy,
+        Large,
+        &["cen-energie.com.tn.example"],
+        "fr ar",
+    ),
+    org(
+        "Société des Hydrocarbures du Sud",
+        Some("شركة محروقات الجنوب"),
+        S::Energy,
+        Medium,
+        &["shs-petrole.com.tn.example"],
+        "fr ar en",
+    ),
     org("Sahara Solar Power", None, S::Energy, Small, &["saharasolar.com.tn.example"], "en fr"),
     org("Réseau Gazier National", Some("الشبكة الوطنية للغاز"), S::Energy, Medium, &["rgn.com.tn.example"], "fr ar"),
-    org("Office des Eaux du Cap Bon", Some("ديوان مياه الوطن القبلي"), S::Water, Medium, &["eaux-capbon.org.tn.example"], "ar fr"),
-    org("Régie de l'Assainissement du Sud", Some("وكالة التطهير بالجنوب"), S::Water, Small, &["assainissement-sud.org.tn.example"], "ar fr"),
-    customer("Société des Eaux du Sahel", None, S::Water, &["eaux-sahel.com.tn.example"], "fr ar", "sahelconnect.tn.example"),
+    org(
+        "Office des Eaux du Cap Bon",
+        Some("ديوان مياه الوطن القبلي"),
+        S::Water,
+        Medium,
+        &["eaux-capbon.org.tn.example"],
+        "ar fr",
+    ),
+    org(
+        "Régie de l'Assainissement du Sud",
+        Some("وكالة التطهير بالجنوب"),
+        S::Water,
+        Small,
+        &["assainissement-sud.org.tn.example"],
+        "ar fr",
+    ),
+    customer(
+        "Société des Eaux du Sahel",
+        None,
+        S::Water,
+        &["eaux-sahel.com.tn.example"],
+        "fr ar",
+        "sahelconnect.tn.example",
+    ),
     org(
         "Centre hospitalo-universitaire Les Jasmins",
         Some("المستشفى الجامعي الياسمين"),
@@ -176,8 +283,22 @@ pub(crate) const ORGANISATIONS: &[OrgSpec] = &[
         &["hr-nordouest.sante.gov.tn.example"],
         "ar fr",
     ),
-    customer("Clinique Les Oliviers", None, S::Health, &["clinique-oliviers.com.tn.example"], "fr", "jasminfibre.tn.example"),
-    org("Centrale d'achat des médicaments", Some("المركزية لشراء الأدوية"), S::Health, Medium, &["cam-pharma.com.tn.example"], "fr ar"),
+    customer(
+        "Clinique Les Oliviers",
+        None,
+        S::Health,
+        &["clinique-oliviers.com.tn.example"],
+        "fr",
+        "jasminfibre.tn.example",
+    ),
+    org(
+        "Centrale d'achat des médicaments",
+        Some("المركزية لشراء الأدوية"),
+        S::Health,
+        Medium,
+        &["cam-pharma.com.tn.example"],
+        "fr ar",
+    ),
     org("Laboratoires Pharmaceutiques du Sahel", None, S::Health, Small, &["lps-pharma.com.tn.example"], "fr en"),
     org(
         "Centre national de transfusion sanguine",
@@ -188,7 +309,14 @@ pub(crate) const ORGANISATIONS: &[OrgSpec] = &[
         "ar fr",
     ),
     org("Université du Cap Bon", Some("جامعة الوطن القبلي"), S::Education, Large, &["ucb.edu.tn.example"], "fr ar en"),
-    org("Université numérique du Sahel", Some("الجامعة الافتراضية بالساحل"), S::Education, Medium, &["uns.edu.tn.example"], "fr ar en"),
+    org(
+        "Université numérique du Sahel",
+        Some("الجامعة الافتراضية بالساحل"),
+        S::Education,
+        Medium,
+        &["uns.edu.tn.example"],
+        "fr ar en",
+    ),
     org(
         "École nationale d'ingénieurs du Sud",
         Some("المدرسة الوطنية للمهندسين بالجنوب"),
@@ -206,11 +334,46 @@ pub(crate) const ORGANISATIONS: &[OrgSpec] = &[
         &["numidia-airways.com.tn.example", "flynumidia.tn.example"],
         "en fr ar",
     ),
-    org("Office des Ports du Golfe", Some("ديوان موانئ الخليج"), S::Transport, Medium, &["ports-golfe.gov.tn.example"], "ar fr en"),
-    org("Société des Chemins de fer du Sahel", Some("شركة السكك الحديدية بالساحل"), S::Transport, Medium, &["scfs.com.tn.example"], "fr ar"),
-    org("Transports urbains de la Capitale", Some("النقل الحضري بالعاصمة"), S::Transport, Small, &["tuc.com.tn.example"], "ar fr"),
-    org("Société de gestion des aéroports du Sud", None, S::Transport, Small, &["aeroports-sud.com.tn.example"], "fr en"),
-    customer("Radio Nakhla FM", Some("إذاعة نخلة"), S::Media, &["nakhlafm.tn.example"], "ar", "numidiatelecom.tn.example"),
+    org(
+        "Office des Ports du Golfe",
+        Some("ديوان موانئ الخليج"),
+        S::Transport,
+        Medium,
+        &["ports-golfe.gov.tn.example"],
+        "ar fr en",
+    ),
+    org(
+        "Société des Chemins de fer du Sahel",
+        Some("شركة السكك الحديدية بالساحل"),
+        S::Transport,
+        Medium,
+        &["scfs.com.tn.example"],
+        "fr ar",
+    ),
+    org(
+        "Transports urbains de la Capitale",
+        Some("النقل الحضري بالعاصمة"),
+        S::Transport,
+        Small,
+        &["tuc.com.tn.example"],
+        "ar fr",
+    ),
+    org(
+        "Société de gestion des aéroports du Sud",
+        None,
+        S::Transport,
+        Small,
+        &["aeroports-sud.com.tn.example"],
+        "fr en",
+    ),
+    customer(
+        "Radio Nakhla FM",
+        Some("إذاعة نخلة"),
+        S::Media,
+        &["nakhlafm.tn.example"],
+        "ar",
+        "numidiatelecom.tn.example",
+    ),
     org("Télévision Numidia", Some("تلفزة نوميديا"), S::Media, Medium, &["tvnumidia.tn.example"], "ar fr"),
     org("Sahel Presse", Some("وكالة الساحل للأنباء"), S::Media, Small, &["sahelpresse.tn.example"], "ar fr en"),
     customer("Le Quotidien du Golfe", None, S::Media, &["quotidien-golfe.tn.example"], "fr", "oasisnet.tn.example"),
@@ -222,10 +385,24 @@ pub(crate) const ORGANISATIONS: &[OrgSpec] = &[
         &["pec-industrie.com.tn.example"],
         "fr ar",
     ),
-    customer("Textiles du Sahel", None, S::Industry, &["textiles-sahel.com.tn.example"], "fr en", "sahelconnect.tn.example"),
+    customer(
+        "Textiles du Sahel",
+        None,
+        S::Industry,
+        &["textiles-sahel.com.tn.example"],
+        "fr en",
+        "sahelconnect.tn.example",
+    ),
     org("Ciments de la Dorsale", None, S::Industry, Small, &["ciments-dorsale.com.tn.example"], "fr"),
     org("Hypermarchés Yasmine", None, S::Retail, Medium, &["hyper-yasmine.com.tn.example"], "fr ar"),
-    customer("Souk Digital", Some("سوق ديجيتال"), S::Retail, &["soukdigital.tn.example"], "ar fr en", "jasminfibre.tn.example"),
+    customer(
+        "Souk Digital",
+        Some("سوق ديجيتال"),
+        S::Retail,
+        &["soukdigital.tn.example"],
+        "ar fr en",
+        "jasminfibre.tn.example",
+    ),
     org(
         "Association tunisienne des utilisateurs du numérique",
         None,
@@ -298,7 +475,13 @@ impl Allocator {
     }
 
     /// The address space and AS numbers of one organisation.
-    pub(crate) fn resources(&mut self, rng: &mut impl Rng, spec: &OrgSpec) -> Result<(Vec<IpNet>, Vec<Asn>), DemoError> {
+    pub(crate) fn resources(
+        &mut self,
+        rng: &mut impl Rng,
+        spec: &OrgSpec,
+    ) -> Result<(Vec<IpNet>, Vec<Asn>), DemoError> {
+        // Organisations got their space at different times from different places: spread out.
+        self.next_v4 += rng.gen_range(1..24) * 4096;
         let mut nets = Vec::new();
         let mut asns = Vec::new();
         if let Some(carrier_domain) = spec.customer_of {
@@ -325,7 +508,12 @@ impl Allocator {
                     nets.push(net(&format!("100.{}.0.0/17", octet + 5))?);
                 }
                 nets.push(net(&format!("2001:db8:{v6:x}00::/40"))?);
-                self.carriers.push(CarrierSpace { domain: spec.domains.first().copied().unwrap_or_default(), octet, v6, customers: 0 });
+                self.carriers.push(CarrierSpace {
+                    domain: spec.domains.first().copied().unwrap_or_default(),
+                    octet,
+                    v6,
+                    customers: 0,
+                });
                 asns.push(self.asn16(rng));
                 if rng.gen_bool(0.5) {
                     asns.push(self.asn32(rng));
@@ -435,7 +623,11 @@ fn contacts(rng: &mut impl Rng, spec: &OrgSpec, langs: &[Language]) -> Result<Ve
 }
 
 /// One organisation, ready for `create_organisation`.
-pub(crate) fn organisation(rng: &mut impl Rng, alloc: &mut Allocator, spec: &OrgSpec) -> Result<NewOrganisation, DemoError> {
+pub(crate) fn organisation(
+    rng: &mut impl Rng,
+    alloc: &mut Allocator,
+    spec: &OrgSpec,
+) -> Result<NewOrganisation, DemoError> {
     let languages = languages(spec)?;
     let contacts = contacts(rng, spec, &languages)?;
     let (netblocks, asns) = alloc.resources(rng, spec)?;
@@ -467,7 +659,13 @@ const PARTNERS: &[PartnerSpec] = &[
         country: Some("FR"),
         max_tlp: Tlp::Amber,
         contacts: &[
-            ("Permanence opérationnelle", "permanence@cnvrc.fr.example", Some("+33 1 55 00 12 34"), "fr", ContactRole::Security),
+            (
+                "Permanence opérationnelle",
+                "permanence@cnvrc.fr.example",
+                Some("+33 1 55 00 12 34"),
+                "fr",
+                ContactRole::Security,
+            ),
             ("Claire Fontaine", "claire.fontaine@cnvrc.fr.example", None, "fr", ContactRole::Management),
         ],
     },
@@ -477,14 +675,26 @@ const PARTNERS: &[PartnerSpec] = &[
         max_tlp: Tlp::Green,
         contacts: &[
             ("Incident desk", "incident@mcect.om.example", Some("+968 24 00 12 34"), "en", ContactRole::Security),
-            ("سالم البلوشي", "salem.albalushi@mcect.om.example", Some("+968 99 12 34 56"), "ar", ContactRole::Technical),
+            (
+                "سالم البلوشي",
+                "salem.albalushi@mcect.om.example",
+                Some("+968 99 12 34 56"),
+                "ar",
+                ContactRole::Technical,
+            ),
         ],
     },
     PartnerSpec {
         name: "Équipe nationale de réponse aux incidents du Sénégal",
         country: Some("SN"),
         max_tlp: Tlp::Green,
-        contacts: &[("Cellule de veille", "veille@enri.sn.example", Some("+221 33 800 12 34"), "fr", ContactRole::Security)],
+        contacts: &[(
+            "Cellule de veille",
+            "veille@enri.sn.example",
+            Some("+221 33 800 12 34"),
+            "fr",
+            ContactRole::Security,
+        )],
     },
     PartnerSpec {
         name: "Rabat Cyber Alert and Response Centre",
@@ -532,12 +742,22 @@ pub(crate) fn partners() -> Result<Vec<NewPartner>, DemoError> {
         .collect()
 }
 
-/// Who reports incidents besides partners and constituents: an address and a signature.
-pub(crate) const THIRD_PARTY_REPORTERS: &[(&str, &str)] = &[
-    ("alerts@sinkhole-observatory.example.org", "Sinkhole Observatory"),
-    ("reports@phish-watch.example.net", "PhishWatch volunteer team"),
-    ("abuse-reports@mailprovider.example.com", "Mail provider abuse team"),
-    ("hotline@safer-internet.example.org", "Safer Internet hotline"),
+/// Who reports incidents besides partners and constituents: an address, a signature, and the
+/// RSIT classes they report on.
+pub(crate) const THIRD_PARTY_REPORTERS: &[(&str, &str, &[&str])] = &[
+    (
+        "alerts@sinkhole-observatory.example.org",
+        "Sinkhole Observatory",
+        &["malicious-code", "vulnerable", "information-gathering", "intrusion-attempts"],
+    ),
+    ("reports@phish-watch.example.net", "PhishWatch volunteer team", &["fraud", "information-gathering"]),
+    ("abuse-reports@mailprovider.example.com", "Mail provider abuse team", &["abusive-content", "fraud"]),
+    ("hotline@safer-internet.example.org", "Safer Internet hotline", &["abusive-content"]),
+    (
+        "disclosure@bughunters.example.net",
+        "Coordinated disclosure desk, BugHunters",
+        &["vulnerable", "intrusions", "information-content-security", "availability", "other", "test"],
+    ),
 ];
 
 /// The IPv6 address at `offset` in a netblock, or its first address when it is too small.

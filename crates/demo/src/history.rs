@@ -34,7 +34,8 @@ fn language_index(code: &str) -> usize {
 /// One incident as planned.
 struct Plan {
     created: DateTime<Utc>,
-    /// The order among incidents opened at the same moment.
+    /// Its number while planning; once sorted, its position, which orders incidents opened at
+    /// the same moment.
     tie: usize,
     scenario: &'static Scenario,
     org: usize,
@@ -43,9 +44,9 @@ struct Plan {
     new: NewIncident,
     /// Observables found later in the handling, to add then.
     later: Vec<Observable>,
-    /// The planned incident it duplicates (by its tie number before sorting).
+    /// The incident it duplicates, by position.
     duplicate_of: Option<usize>,
-    /// Values of the text's placeholders, to reuse in the journal.
+    /// The malware family its text names, which the analyst's note names again.
     family: &'static str,
 }
 
@@ -69,11 +70,28 @@ enum Intent {
 /// One thing that happens to an incident after it is opened.
 #[derive(Debug, Clone)]
 enum Step {
-    Move { actor: Actor, transition: Transition },
+    Move {
+        actor: Actor,
+        transition: Transition,
+    },
     /// `other`: the incident whose reference fills `{other}` in the body.
-    Write { actor: Actor, kind: JournalKind, body: String, other: Option<usize>, reply_to_notice: bool, is_notice: bool },
-    Attach { actor: Actor, observable: Observable },
-    Link { actor: Actor, other: usize, kind: LinkKind },
+    Write {
+        actor: Actor,
+        kind: JournalKind,
+        body: String,
+        other: Option<usize>,
+        reply_to_notice: bool,
+        is_notice: bool,
+    },
+    Attach {
+        actor: Actor,
+        observable: Observable,
+    },
+    Link {
+        actor: Actor,
+        other: usize,
+        kind: LinkKind,
+    },
 }
 
 struct Lifecycle {
@@ -95,13 +113,21 @@ pub(crate) async fn write(
     partners: &[Partner],
 ) -> Result<usize, DemoError> {
     // The handlers: the coordinator first, then the analysts.
-    let mut handlers: Vec<User> = team.iter().filter(|u| u.role == cirtkit_domain::Role::Coordinator).cloned().collect();
+    let mut handlers: Vec<User> =
+        team.iter().filter(|u| u.role == cirtkit_domain::Role::Coordinator).cloned().collect();
     handlers.extend(team.iter().filter(|u| u.role == cirtkit_domain::Role::Analyst).cloned());
     if handlers.len() < 2 {
         return Err(cirtkit_service::ServiceError::NotFound("the demonstration's analysts".into()).into());
     }
     let index = services.index();
-    let planner = Planner { organisations, index: &index, partners, handlers: &handlers, now, horizon: now - Duration::minutes(2) };
+    let planner = Planner {
+        organisations,
+        index: &index,
+        partners,
+        handlers: &handlers,
+        now,
+        horizon: now - Duration::minutes(2),
+    };
     let plans = planner.incidents(rng)?;
     let mut lifecycles = Vec::with_capacity(plans.len());
     for plan in &plans {
@@ -143,7 +169,9 @@ impl Planner<'_> {
             if has(&picks) {
                 continue;
             }
-            let Some(wanted) = SCENARIOS.iter().position(|s| s.rsit.starts_with(&format!("{class}/"))) else { continue };
+            let Some(wanted) = SCENARIOS.iter().position(|s| s.rsit.starts_with(&format!("{class}/"))) else {
+                continue;
+            };
             let common: Vec<usize> = (0..picks.len()).filter(|i| SCENARIOS[picks[*i]].weight >= 10).collect();
             if let Some(at) = choose(rng, &common) {
                 picks[*at] = wanted;
@@ -156,8 +184,9 @@ impl Planner<'_> {
         }
 
         // A few reports arrive twice, through another channel.
-        let originals: Vec<usize> =
-            (0..plans.len()).filter(|i| plans[*i].created < self.now - Duration::days(5) && plans[*i].scenario.rsit != "test/test").collect();
+        let originals: Vec<usize> = (0..plans.len())
+            .filter(|i| plans[*i].created < self.now - Duration::days(5) && plans[*i].scenario.rsit != "test/test")
+            .collect();
         let mut chosen = BTreeSet::new();
         for _ in 0..rng.gen_range(5..=8) {
             if let Some(i) = choose(rng, &originals) {
@@ -194,14 +223,27 @@ impl Planner<'_> {
     /// When an incident is opened: any day of the past year, more often recently, mostly in
     /// office hours, and at least an hour before now.
     fn opening_time(&self, rng: &mut impl Rng) -> DateTime<Utc> {
-        let day = if rng.gen_bool(0.3) { rng.gen_range(0..365).min(rng.gen_range(0..365)) } else { rng.gen_range(0..365) };
+        // A current wave in the last week keeps the queue of new incidents visible.
+        let day = match rng.gen_range(0..100) {
+            0..5 => rng.gen_range(0..7),
+            5..35 => rng.gen_range(0..365).min(rng.gen_range(0..365)),
+            _ => rng.gen_range(0..365),
+        };
         let minute = if rng.gen_bool(0.8) { rng.gen_range(7 * 60..19 * 60) } else { rng.gen_range(0..24 * 60) };
-        let t = start_of_day(self.now - Duration::days(day)) + Duration::minutes(minute) + Duration::seconds(rng.gen_range(0..60));
+        let t = start_of_day(self.now - Duration::days(day))
+            + Duration::minutes(minute)
+            + Duration::seconds(rng.gen_range(0..60));
         let latest = self.now - Duration::minutes(60);
         if t > latest { latest - Duration::minutes(rng.gen_range(0..600)) } else { t }
     }
 
-    fn incident(&self, rng: &mut impl Rng, tie: usize, created: DateTime<Utc>, scenario: &'static Scenario) -> Result<Plan, DemoError> {
+    fn incident(
+        &self,
+        rng: &mut impl Rng,
+        tie: usize,
+        created: DateTime<Utc>,
+        scenario: &'static Scenario,
+    ) -> Result<Plan, DemoError> {
         let org = self.affected(rng, scenario);
         let lang = weighted(rng, &[40, 42, 18]);
         let (product, cve) = *pick(rng, VULNERABILITIES);
@@ -212,7 +254,12 @@ impl Planner<'_> {
             *pick(rng, FAMILIES)
         };
         let organisation = self.organisation(org)?;
-        let domain = organisation.details.domains.first().map(|d| d.to_string()).unwrap_or_else(|| "example.org".into());
+        // The catalogue's main domain (the stored list is sorted, so its first may be an alias).
+        let domain = spec_of(org)
+            .and_then(|s| s.domains.first())
+            .map(|d| (*d).to_owned())
+            .or_else(|| organisation.details.domains.first().map(|d| d.to_string()))
+            .unwrap_or_else(|| "example.org".into());
         let host = format!("{}.{domain}", pick(rng, scenario.hosts));
         let brand = domain.split('.').next().unwrap_or("portail").to_owned();
         let suffix = *pick(rng, OUTSIDE_SUFFIXES);
@@ -260,7 +307,10 @@ impl Planner<'_> {
         // A botnet report often names subscribers of another operator too.
         if scenario.rsit == "malicious-code/infected-system" && rng.gen_bool(0.12) {
             let other = self.affected(rng, scenario);
-            if other != org && let Some(o) = self.observable(rng, Obs::OrgIpv4, other, &site)? {
+            if other != org
+                && let Some(o) = self.observable(rng, Obs::OrgIpv4, other, &site)?
+            {
+                observables.truncate(2);
                 observables.push(o);
             }
         }
@@ -311,7 +361,8 @@ impl Planner<'_> {
     /// larger organisations more often.
     fn affected(&self, rng: &mut impl Rng, scenario: &Scenario) -> usize {
         let in_sector = |i: usize| {
-            scenario.sectors.is_empty() || self.organisations.get(i).is_some_and(|o| scenario.sectors.contains(&o.details.sector))
+            scenario.sectors.is_empty()
+                || self.organisations.get(i).is_some_and(|o| scenario.sectors.contains(&o.details.sector))
         };
         let use_sectors = rng.gen_bool(0.8);
         let weights: Vec<u32> = (0..self.organisations.len())
@@ -325,12 +376,19 @@ impl Planner<'_> {
 
     /// One observable of this kind for an incident at this organisation; none when the
     /// organisation has nothing of the kind (no IPv6 block, say).
-    fn observable(&self, rng: &mut impl Rng, kind: Obs, org: usize, site: &Site<'_>) -> Result<Option<Observable>, DemoError> {
+    fn observable(
+        &self,
+        rng: &mut impl Rng,
+        kind: Obs,
+        org: usize,
+        site: &Site<'_>,
+    ) -> Result<Option<Observable>, DemoError> {
         let organisation = self.organisation(org)?;
         let nets = &organisation.details.netblocks;
         let text = match kind {
             Obs::OrgIpv4 => {
-                let v4: Vec<ipnet::Ipv4Net> = nets.iter().filter_map(|n| if let IpNet::V4(n) = n { Some(*n) } else { None }).collect();
+                let v4: Vec<ipnet::Ipv4Net> =
+                    nets.iter().filter_map(|n| if let IpNet::V4(n) = n { Some(*n) } else { None }).collect();
                 if v4.is_empty() {
                     return Ok(None);
                 }
@@ -341,7 +399,8 @@ impl Planner<'_> {
                     let Some(block) = choose(rng, &v4) else { break };
                     let size = 1u64 << (32 - u32::from(block.prefix_len()));
                     let offset = if size > 2 { rng.gen_range(1..size - 1) } else { 0 };
-                    let addr = Ipv4Addr::from(u32::from(block.network()).wrapping_add(u32::try_from(offset).unwrap_or(0)));
+                    let addr =
+                        Ipv4Addr::from(u32::from(block.network()).wrapping_add(u32::try_from(offset).unwrap_or(0)));
                     let o = parse_observable(&addr.to_string())?;
                     let owner = self.index.lookup(&o).map(|m| m.organisation);
                     found = Some(o);
@@ -352,7 +411,8 @@ impl Planner<'_> {
                 return Ok(found);
             }
             Obs::OrgIpv6 => {
-                let v6: Vec<ipnet::Ipv6Net> = nets.iter().filter_map(|n| if let IpNet::V6(n) = n { Some(*n) } else { None }).collect();
+                let v6: Vec<ipnet::Ipv6Net> =
+                    nets.iter().filter_map(|n| if let IpNet::V6(n) = n { Some(*n) } else { None }).collect();
                 let Some(block) = choose(rng, &v6) else { return Ok(None) };
                 let offset = (u128::from(rng.gen_range(0..256u16)) << 64) | u128::from(rng.gen_range(1..0xffff_u64));
                 constituency::v6_host(*block, offset).to_string()
@@ -386,10 +446,14 @@ impl Planner<'_> {
             Obs::ExtDomain(OutsideDomain::Lure) => site.lure_domain.to_owned(),
             Obs::ExtDomain(OutsideDomain::CommandAndControl) => site.c2_domain.to_owned(),
             Obs::ExtDomain(OutsideDomain::MiningPool) => {
-                (*pick(rng, &["xmr-pool.example.org", "pool.moneromine.test", "stratum.hashfarm.example.net"])).to_owned()
+                (*pick(rng, &["xmr-pool.example.org", "pool.moneromine.test", "stratum.hashfarm.example.net"]))
+                    .to_owned()
             }
             Obs::ExtUrl(OutsideUrl::Phishing) => {
-                let path = pick(rng, &["login", "secure/auth.php", "verification/index.html", "client/connexion", "colis/paiement"]);
+                let path = pick(
+                    rng,
+                    &["login", "secure/auth.php", "verification/index.html", "client/connexion", "colis/paiement"],
+                );
                 format!("https://{}/{path}", site.lure_domain)
             }
             Obs::ExtUrl(OutsideUrl::Paste) => format!("https://paste.example.net/{}", hex(rng, 8)),
@@ -404,11 +468,20 @@ impl Planner<'_> {
             Obs::File(kind) => {
                 let name = match kind {
                     FileKind::Lure => lure_file(rng),
-                    FileKind::RansomNote => (*pick(rng, &["README_RESTORE_FILES.txt", "!!!_HOW_TO_DECRYPT_!!!.txt", "RECOVER-FILES.html"])).to_owned(),
+                    FileKind::RansomNote => {
+                        (*pick(rng, &["README_RESTORE_FILES.txt", "!!!_HOW_TO_DECRYPT_!!!.txt", "RECOVER-FILES.html"]))
+                            .to_owned()
+                    }
                     FileKind::Capture => format!("capture_wifi_invite_{}.pcapng", rng.gen_range(100..999)),
-                    FileKind::Tool => (*pick(rng, &["svchost_update.exe", "procdump64.exe", "rclone.exe", "AnyDesk_setup.exe"])).to_owned(),
+                    FileKind::Tool => {
+                        (*pick(rng, &["svchost_update.exe", "procdump64.exe", "rclone.exe", "AnyDesk_setup.exe"]))
+                            .to_owned()
+                    }
                 };
-                return Ok(Some(Observable::parse_as(ObservableKind::Filename, &name).map_err(cirtkit_service::ServiceError::from)?));
+                return Ok(Some(
+                    Observable::parse_as(ObservableKind::Filename, &name)
+                        .map_err(cirtkit_service::ServiceError::from)?,
+                ));
             }
         };
         Ok(Some(parse_observable(&text)?))
@@ -421,7 +494,10 @@ impl Planner<'_> {
                 continue;
             }
             // Taken from the most common level, so that no other level goes missing.
-            let Some(common) = Tlp::ALL.into_iter().max_by_key(|l| plans.iter().filter(|p| p.new.tlp == *l).count()) else { continue };
+            let Some(common) = Tlp::ALL.into_iter().max_by_key(|l| plans.iter().filter(|p| p.new.tlp == *l).count())
+            else {
+                continue;
+            };
             let candidates: Vec<usize> =
                 (0..plans.len()).filter(|i| plans[*i].duplicate_of.is_none() && plans[*i].new.tlp == common).collect();
             if let Some(at) = choose(rng, &candidates) {
@@ -438,8 +514,9 @@ impl Planner<'_> {
             else {
                 continue;
             };
-            let candidates: Vec<usize> =
-                (0..plans.len()).filter(|i| plans[*i].duplicate_of.is_none() && plans[*i].new.severity == common).collect();
+            let candidates: Vec<usize> = (0..plans.len())
+                .filter(|i| plans[*i].duplicate_of.is_none() && plans[*i].new.severity == common)
+                .collect();
             if let Some(at) = choose(rng, &candidates) {
                 plans[*at].new.severity = severity;
             }
@@ -453,17 +530,23 @@ impl Planner<'_> {
         }
         let age = self.now - plan.created;
         use Intent as I;
-        let (intents, weights): (&[Intent], &[u32]) = if age < Duration::days(2) {
-            (&[I::New, I::Triage, I::InProgress, I::Waiting, I::Resolved], &[35, 25, 20, 10, 10])
+        let (intents, weights): (&[Intent], &[u32]) = if age < Duration::days(3) {
+            (&[I::New, I::Triage, I::InProgress, I::Waiting, I::Resolved], &[40, 25, 20, 8, 7])
         } else if age < Duration::days(14) {
-            (&[I::New, I::Triage, I::InProgress, I::Waiting, I::Resolved, I::Closed, I::NotAnIncident], &[6, 10, 25, 20, 25, 10, 4])
+            (
+                &[I::New, I::Triage, I::InProgress, I::Waiting, I::Resolved, I::Closed, I::NotAnIncident],
+                &[6, 10, 25, 20, 25, 10, 4],
+            )
         } else if age < Duration::days(60) {
             (
                 &[I::New, I::Triage, I::InProgress, I::Waiting, I::Resolved, I::Closed, I::NotAnIncident, I::Reopened],
                 &[1, 2, 8, 10, 25, 46, 4, 4],
             )
         } else {
-            (&[I::Triage, I::InProgress, I::Waiting, I::Resolved, I::Closed, I::NotAnIncident, I::Reopened], &[1, 2, 3, 7, 78, 4, 5])
+            (
+                &[I::Triage, I::InProgress, I::Waiting, I::Resolved, I::Closed, I::NotAnIncident, I::Reopened],
+                &[1, 2, 3, 7, 78, 4, 5],
+            )
         };
         intents.get(weighted(rng, weights)).copied().unwrap_or(I::Closed)
     }
@@ -475,7 +558,11 @@ impl Planner<'_> {
         let analysts = self.handlers.len() - 1;
         // Who handles it: the analyst it is assigned to, else whoever opened it.
         let handles = !matches!(intent, Intent::New | Intent::Triage | Intent::Duplicate | Intent::NotAnIncident);
-        let assignee = if (handles && rng.gen_bool(0.9)) || (!handles && rng.gen_bool(0.25)) { Some(1 + rng.gen_range(0..analysts)) } else { None };
+        let assignee = if (handles && rng.gen_bool(0.9)) || (!handles && rng.gen_bool(0.25)) {
+            Some(1 + rng.gen_range(0..analysts))
+        } else {
+            None
+        };
         let handler = assignee.unwrap_or(plan.creator);
         let pace = match plan.new.severity {
             Severity::Critical => 3,
@@ -495,7 +582,11 @@ impl Planner<'_> {
         let contact = org.details.contacts.first();
         let spec_lang = |code: &str| language_index(code);
         let comment_lang = |rng: &mut dyn rand::RngCore, actor: Actor| {
-            if rng.gen_bool(0.6) { spec_lang(self.handlers.get(actor).map_or("en", |u| u.language.as_str())) } else { lang }
+            if rng.gen_bool(0.6) {
+                spec_lang(self.handlers.get(actor).map_or("en", |u| u.language.as_str()))
+            } else {
+                lang
+            }
         };
         let comment = |actor: Actor, body: String| Step::Write {
             actor,
@@ -508,21 +599,38 @@ impl Planner<'_> {
 
         // How the report arrived.
         t += Duration::minutes(rng.gen_range(1..15));
-        if rng.gen_bool(0.55) {
-            let (from, signature) = self.reporter(rng, plan);
-            let body = fill(
-                journal::REPORT[lang],
-                &[("from", &from), ("cirt", journal::CIRT_ADDRESS), ("title", title), ("description", &plan.new.description), ("signature", &signature)],
-            );
-            steps.push((
-                t,
-                Step::Write { actor: plan.creator, kind: JournalKind::MailIn, body, other: None, reply_to_notice: false, is_notice: false },
-            ));
-        } else {
-            let l = comment_lang(rng, plan.creator);
-            let body = fill(journal::OPENED_FROM_FEED[l], &[("feed", *pick(rng, journal::FEEDS))]);
-            steps.push((t, comment(plan.creator, body)));
-        }
+        let arrival = match self.source(rng, plan) {
+            Source::Feed(feed) => {
+                let l = comment_lang(rng, plan.creator);
+                comment(plan.creator, fill(journal::OPENED_FROM_FEED[l], &[("feed", feed[l])]))
+            }
+            Source::Phone => {
+                let l = comment_lang(rng, plan.creator);
+                let name = contact.map(|c| c.name.as_str()).unwrap_or_default();
+                comment(plan.creator, fill(journal::PHONED[l], &[("name", name), ("org", &self.name_in(plan.org, l))]))
+            }
+            Source::Mail { from, signature } => {
+                let body = fill(
+                    journal::REPORT[lang],
+                    &[
+                        ("from", &from),
+                        ("cirt", journal::CIRT_ADDRESS),
+                        ("title", title),
+                        ("description", &plan.new.description),
+                        ("signature", &signature),
+                    ],
+                );
+                Step::Write {
+                    actor: plan.creator,
+                    kind: JournalKind::MailIn,
+                    body,
+                    other: None,
+                    reply_to_notice: false,
+                    is_notice: false,
+                }
+            }
+        };
+        steps.push((t, arrival));
         entries += 1;
         if intent == Intent::New {
             return Ok(self.cut(steps, assignee));
@@ -568,12 +676,7 @@ impl Planner<'_> {
         if rng.gen_bool(0.6) {
             t += Duration::minutes(rng.gen_range(2..30));
             let l = comment_lang(rng, triager);
-            let body = if rng.gen_bool(0.6) {
-                fill(plan.scenario.note[l], &[("family", plan.family)])
-            } else {
-                pick(rng, journal::TRIAGE_NOTES)[l].to_owned()
-            };
-            steps.push((t, comment(triager, body)));
+            steps.push((t, comment(triager, pick(rng, journal::TRIAGE_NOTES)[l].to_owned())));
             entries += 1;
         }
         if intent == Intent::Triage {
@@ -601,7 +704,14 @@ impl Planner<'_> {
             );
             steps.push((
                 t,
-                Step::Write { actor: handler, kind: JournalKind::MailOut, body, other: None, reply_to_notice: false, is_notice: true },
+                Step::Write {
+                    actor: handler,
+                    kind: JournalKind::MailOut,
+                    body,
+                    other: None,
+                    reply_to_notice: false,
+                    is_notice: true,
+                },
             ));
             entries += 1;
             noticed = true;
@@ -618,16 +728,29 @@ impl Planner<'_> {
             let l = spec_lang(c.language.as_str());
             let body = fill(
                 journal::REPLY[l],
-                &[("from", &c.email.to_string()), ("title", title), ("reply", pick(rng, journal::REPLIES)[l]), ("name", &c.name)],
+                &[
+                    ("from", &c.email.to_string()),
+                    ("title", title),
+                    ("reply", pick(rng, journal::REPLIES)[l]),
+                    ("name", &c.name),
+                ],
             );
-            Some(Step::Write { actor: handler, kind: JournalKind::MailIn, body, other: None, reply_to_notice: true, is_notice: false })
+            Some(Step::Write {
+                actor: handler,
+                kind: JournalKind::MailIn,
+                body,
+                other: None,
+                reply_to_notice: true,
+                is_notice: false,
+            })
         };
         let cycles = match intent {
             Intent::Waiting => 1 + usize::from(rng.gen_bool(0.25)),
             Intent::InProgress => usize::from(rng.gen_bool(0.3)),
             _ => usize::from(rng.gen_bool(0.45)),
         };
-        let resolve_while_waiting = matches!(intent, Intent::Resolved | Intent::Closed) && cycles > 0 && rng.gen_bool(0.25);
+        let resolve_while_waiting =
+            matches!(intent, Intent::Resolved | Intent::Closed) && cycles > 0 && rng.gen_bool(0.25);
         for cycle in 0..cycles {
             t += scaled(rng, 60, 2880);
             steps.push((t, Step::Move { actor: handler, transition: Transition::Wait }));
@@ -664,7 +787,12 @@ impl Planner<'_> {
         t += scaled(rng, 60, 7200);
         if entries < 5 && rng.gen_bool(0.7) {
             let l = comment_lang(rng, handler);
-            steps.push((t, comment(handler, pick(rng, journal::RESOLUTIONS)[l].to_owned())));
+            let body = if rng.gen_bool(0.65) {
+                fill(plan.scenario.note[l], &[("family", plan.family)])
+            } else {
+                pick(rng, journal::RESOLUTIONS)[l].to_owned()
+            };
+            steps.push((t, comment(handler, body)));
             entries += 1;
             t += Duration::minutes(rng.gen_range(1..30));
         }
@@ -673,7 +801,10 @@ impl Planner<'_> {
             return Ok(self.cut(steps, assignee));
         }
         t += Duration::minutes(rng.gen_range(1440..20160));
-        steps.push((t, Step::Move { actor: if rng.gen_bool(0.5) { 0 } else { handler }, transition: Transition::Close }));
+        steps.push((
+            t,
+            Step::Move { actor: if rng.gen_bool(0.5) { 0 } else { handler }, transition: Transition::Close },
+        ));
         if intent == Intent::Reopened {
             t += Duration::minutes(rng.gen_range(4320..43200));
             steps.push((t, Step::Move { actor: handler, transition: Transition::Reopen }));
@@ -703,23 +834,63 @@ impl Planner<'_> {
         Lifecycle { assignee, steps, last }
     }
 
-    /// Who reported an incident by mail, and how they sign.
-    fn reporter(&self, rng: &mut impl Rng, plan: &Plan) -> (String, String) {
-        let roll = rng.gen_range(0..10);
-        if roll < 4
-            && let Some(partner) = choose(rng, self.partners)
-            && let Some(c) = partner.details.contacts.first()
-        {
-            return (c.email.to_string(), format!("{}\n{}", c.name, partner.details.name));
+    /// How an incident was reported: automated feeds for what sensors see, the constituent
+    /// itself for what happens inside its walls, partners and third parties for the rest.
+    fn source(&self, rng: &mut impl Rng, plan: &Plan) -> Source {
+        let rsit = plan.scenario.rsit;
+        let feed = match rsit.split('/').next().unwrap_or_default() {
+            "malicious-code" => Some(journal::SINKHOLE),
+            "vulnerable" => Some(journal::NATIONAL_SCAN),
+            "information-gathering" | "intrusion-attempts"
+                if rsit.ends_with("scanner") || rsit.ends_with("brute-force") =>
+            {
+                Some(journal::HONEYPOTS)
+            }
+            "abusive-content" if rsit.ends_with("spam") => Some(journal::SPAM_TRAPS),
+            "fraud" if rsit.ends_with("phishing") => Some(journal::PHISHING_FEED),
+            _ => None,
+        };
+        let roll = rng.gen_range(0..100);
+        if let Some(feed) = feed {
+            if roll < 55 {
+                return Source::Feed(feed);
+            }
+            if roll < 60 {
+                return Source::Feed(journal::PARTNER_FEED);
+            }
+            return if roll < 85 { self.partner_mail(rng, plan) } else { self.third_party_mail(rng, plan) };
         }
-        if roll < 7
-            && let Ok(org) = self.organisation(plan.org)
-            && let Some(c) = org.details.contacts.first()
-        {
-            return (c.email.to_string(), format!("{}\n{}", c.name, org.details.name));
+        if roll < 55 {
+            return self.constituent_mail(plan).unwrap_or_else(|| self.third_party_mail(rng, plan));
         }
-        let (from, signature) = *pick(rng, THIRD_PARTY_REPORTERS);
-        (from.to_owned(), signature.to_owned())
+        if roll < 70 && self.organisation(plan.org).is_ok_and(|o| !o.details.contacts.is_empty()) {
+            return Source::Phone;
+        }
+        if roll < 90 { self.partner_mail(rng, plan) } else { self.third_party_mail(rng, plan) }
+    }
+
+    fn partner_mail(&self, rng: &mut impl Rng, plan: &Plan) -> Source {
+        match choose(rng, self.partners).and_then(|p| p.details.contacts.first().map(|c| (p, c))) {
+            Some((partner, c)) => {
+                Source::Mail { from: c.email.to_string(), signature: format!("{}\n{}", c.name, partner.details.name) }
+            }
+            None => self.constituent_mail(plan).unwrap_or_else(|| self.third_party_mail(rng, plan)),
+        }
+    }
+
+    fn constituent_mail(&self, plan: &Plan) -> Option<Source> {
+        let org = self.organisation(plan.org).ok()?;
+        let c = org.details.contacts.first()?;
+        Some(Source::Mail { from: c.email.to_string(), signature: format!("{}\n{}", c.name, org.details.name) })
+    }
+
+    /// A report from outside the team's partners, from someone who reports this kind of thing.
+    fn third_party_mail(&self, rng: &mut impl Rng, plan: &Plan) -> Source {
+        let class = plan.scenario.rsit.split('/').next().unwrap_or_default();
+        let fitting: Vec<_> = THIRD_PARTY_REPORTERS.iter().filter(|(_, _, classes)| classes.contains(&class)).collect();
+        let (from, signature, _) =
+            choose(rng, &fitting).map(|r| **r).or(THIRD_PARTY_REPORTERS.first().copied()).unwrap_or(("", "", &[]));
+        Source::Mail { from: from.to_owned(), signature: signature.to_owned() }
     }
 
     /// Every state present at least once: when one is missing, the most recent fitting
@@ -784,7 +955,11 @@ impl Planner<'_> {
             if !rng.gen_bool(0.6) || !linked.insert((j, i)) {
                 continue;
             }
-            let kind = if pj.scenario.rsit == "fraud/phishing" && rng.gen_bool(0.4) { LinkKind::PartOf } else { LinkKind::Related };
+            let kind = if pj.scenario.rsit == "fraud/phishing" && rng.gen_bool(0.4) {
+                LinkKind::PartOf
+            } else {
+                LinkKind::Related
+            };
             // Linked at triage, or soon after opening when it has not been triaged.
             let lifecycle = &mut lifecycles[j];
             let triaged = lifecycle.steps.iter().find_map(|(t, s)| match s {
@@ -803,7 +978,19 @@ impl Planner<'_> {
     }
 }
 
-/// The host, domains and family an incident's observables are built around.
+/// How a report reached the team.
+enum Source {
+    /// An automated report, named in the three languages.
+    Feed(crate::scenarios::Trilingual),
+    /// A call from the constituent's first contact.
+    Phone,
+    Mail {
+        from: String,
+        signature: String,
+    },
+}
+
+/// The host and domains an incident's observables are built around.
 struct Site<'a> {
     host: &'a str,
     domain: &'a str,
@@ -838,13 +1025,17 @@ fn hex(rng: &mut impl Rng, digits: usize) -> String {
 
 /// A criminal-looking invented name: `vorakemi`.
 fn pronounceable(rng: &mut impl Rng) -> String {
-    const SYLLABLES: &[&str] = &["vo", "ra", "ke", "mi", "zu", "ta", "lo", "qi", "nex", "dar", "bo", "sil", "cor", "ven"];
+    const SYLLABLES: &[&str] =
+        &["vo", "ra", "ke", "mi", "zu", "ta", "lo", "qi", "nex", "dar", "bo", "sil", "cor", "ven"];
     (0..rng.gen_range(3..5)).map(|_| *pick(rng, SYLLABLES)).collect()
 }
 
 fn lure_file(rng: &mut impl Rng) -> String {
     let n = rng.gen_range(1000..9999);
-    let pattern = *pick(rng, &["Facture_{n}.pdf.exe", "Commande_{n}.zip", "Scan_{n}.iso", "Avis_de_paiement_{n}.js", "Livraison_{n}.lnk"]);
+    let pattern = *pick(
+        rng,
+        &["Facture_{n}.pdf.exe", "Commande_{n}.zip", "Scan_{n}.iso", "Avis_de_paiement_{n}.js", "Livraison_{n}.lnk"],
+    );
     pattern.replace("{n}", &n.to_string())
 }
 
@@ -891,7 +1082,9 @@ async fn play(
         clock.set(at);
         match event {
             Event::Open(i) => {
-                let (Some(new), Some(who)) = (news.get_mut(i).and_then(Option::take), principal(creators[i])) else { continue };
+                let (Some(new), Some(who)) = (news.get_mut(i).and_then(Option::take), principal(creators[i])) else {
+                    continue;
+                };
                 let incident = services.create_incident(&who, new).await?;
                 ids[i] = Some((incident.id, incident.reference.to_string()));
                 opened += 1;
@@ -905,7 +1098,8 @@ async fn play(
                     }
                     Step::Write { actor, kind, body, other, reply_to_notice, is_notice } => {
                         let Some(who) = principal(actor) else { continue };
-                        let other = other.and_then(|o| ids.get(o).cloned().flatten()).map(|(_, r)| r).unwrap_or_default();
+                        let other =
+                            other.and_then(|o| ids.get(o).cloned().flatten()).map(|(_, r)| r).unwrap_or_default();
                         let body = fill(&body, &[("ref", &reference), ("other", &other)]);
                         let reply_to = if reply_to_notice { notices.get(&i).copied() } else { None };
                         let entry = services.add_journal_entry(&who, id, kind, &body, reply_to).await?;

@@ -25,9 +25,32 @@ pub(crate) const OPENED_FROM_FEED: Trilingual = [
     "فُتحت انطلاقاً من التقرير اليومي {feed}.",
 ];
 
-pub(crate) const FEEDS: &[&str] = &["sinkhole", "honeypot", "national scan", "phishing", "partner MISP"];
+/// The automated reports a CIRT receives, named in each language.
+pub(crate) const SINKHOLE: Trilingual = ["sinkhole", "de sinkhole", "لبيانات الـ sinkhole"];
+pub(crate) const HONEYPOTS: Trilingual = ["honeypot", "des pots de miel", "لمصائد العسل"];
+pub(crate) const NATIONAL_SCAN: Trilingual = ["national scan", "du balayage national", "للمسح الوطني"];
+pub(crate) const SPAM_TRAPS: Trilingual = ["spam-trap", "des pièges à spam", "لمصائد البريد المزعج"];
+pub(crate) const PHISHING_FEED: Trilingual = ["phishing", "d'hameçonnage", "لبلاغات التصيد"];
+pub(crate) const PARTNER_FEED: Trilingual = ["partner MISP", "MISP des partenaires", "لمنصة MISP الخاصة بالشركاء"];
+
+/// A report by telephone: `{name}`, `{org}`.
+pub(crate) const PHONED: Trilingual = [
+    "Reported by telephone by {name} ({org}); written report to follow.",
+    "Signalé par téléphone par {name} ({org}) ; un rapport écrit suivra.",
+    "تم الإبلاغ هاتفياً من قبل {name} ({org})، وسيتبع ذلك تقرير مكتوب.",
+];
 
 pub(crate) const TRIAGE_NOTES: &[Trilingual] = &[
+    [
+        "Asked the reporter for the complete logs and timestamps.",
+        "Demandé au déclarant les journaux complets et les horodatages.",
+        "طلبنا من المبلّغ السجلات الكاملة والتوقيتات.",
+    ],
+    [
+        "The observables match last week's partner report: same infrastructure.",
+        "Les indicateurs correspondent au rapport partenaire de la semaine dernière : même infrastructure.",
+        "تتطابق المؤشرات مع تقرير الشريك للأسبوع الماضي: نفس البنية التحتية.",
+    ],
     [
         "Confirmed: the addresses belong to the affected constituent.",
         "Confirmé : les adresses appartiennent bien au constituant concerné.",
@@ -61,9 +84,9 @@ pub(crate) const REPLY: Trilingual = [
 
 pub(crate) const REPLIES: &[Trilingual] = &[
     [
-        "Thank you. The host has been isolated and will be reinstalled tomorrow.",
-        "Merci. Le poste a été isolé et sera réinstallé demain.",
-        "شكراً. تم عزل الجهاز وستتم إعادة تثبيته غداً.",
+        "Thank you, we have taken note and are looking into it.",
+        "Merci, nous en prenons note et regardons cela.",
+        "شكراً، أخذنا علماً بذلك ونحن بصدد المعالجة.",
     ],
     [
         "Thanks for the heads-up. We are checking with the team in charge and will come back to you.",
@@ -71,14 +94,14 @@ pub(crate) const REPLIES: &[Trilingual] = &[
         "شكراً على التنبيه. نحن بصدد التحقق مع الفريق المعني وسنعود إليكم.",
     ],
     [
-        "The service is no longer reachable from the Internet; can you confirm from your side?",
-        "Le service n'est plus exposé sur Internet ; pouvez-vous confirmer de votre côté ?",
-        "لم تعد الخدمة مكشوفة على الإنترنت، هل يمكنكم التأكيد من جهتكم؟",
+        "It has been fixed on our side; can you confirm from yours?",
+        "C'est corrigé de notre côté ; pouvez-vous confirmer du vôtre ?",
+        "تم الإصلاح من جهتنا، هل يمكنكم التأكيد من جهتكم؟",
     ],
     [
-        "We applied the vendor's patch this morning and reset the credentials.",
-        "Nous avons appliqué le correctif de l'éditeur ce matin et réinitialisé les mots de passe.",
-        "طبقنا تحديث المورد صباح اليوم وأعدنا تعيين كلمات المرور.",
+        "We applied the corrective measures this morning and reset the credentials concerned.",
+        "Nous avons appliqué les mesures correctives ce matin et réinitialisé les identifiants concernés.",
+        "طبقنا الإجراءات التصحيحية صباح اليوم وأعدنا تعيين بيانات الاعتماد المعنية.",
     ],
 ];
 

@@ -96,7 +96,11 @@ pub async fn seed(services: &Services, clock: &ManualClock, options: &DemoOption
     let admin = services
         .create_user(&operator, new_user("admin", "Platform administrator", "en", Role::Admin, &admin_password)?)
         .await?;
-    accounts.push(DemoAccount { name: admin.name.to_string(), role: admin.role.name().into(), password: admin_password });
+    accounts.push(DemoAccount {
+        name: admin.name.to_string(),
+        role: admin.role.name().into(),
+        password: admin_password,
+    });
     let admin = Principal::User(admin);
     let mut team: Vec<User> = Vec::new();
     for member in people::TEAM {
@@ -157,8 +161,7 @@ pub async fn seed(services: &Services, clock: &ManualClock, options: &DemoOption
         services.create_user(&admin, new_user(name, display, language, Role::Constituent(bank.id), &password)?).await?;
     accounts.push(DemoAccount { name: constituent.name.to_string(), role: "constituent".into(), password });
 
-    let incidents =
-        history::write(services, clock, &mut rng, now, &team, &organisations, &created_partners).await?;
+    let incidents = history::write(services, clock, &mut rng, now, &team, &organisations, &created_partners).await?;
     clock.set(now);
     Ok(DemoSummary { accounts, organisations: organisations.len(), incidents, partners: partner_count })
 }

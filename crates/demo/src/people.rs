@@ -110,7 +110,9 @@ pub(crate) enum TeamRole {
 /// with an Arabic display name and interface, to exercise right-to-left rendering.
 pub(crate) const TEAM: &[TeamMember] = &[
     TeamMember { name: "amina.gharbi", display_name: "Amina Gharbi", role: TeamRole::Coordinator, language: "fr" },
-    TeamMember { name: "karim.mansouri", display_name: "كريم المنصوري", role: TeamRole::Analyst, language: "ar" },
+    TeamMember {
+        name: "karim.mansouri", display_name: "كريم المنصوري", role: TeamRole::Analyst, language: "ar"
+    },
     TeamMember { name: "sarah.haddad", display_name: "Sarah Haddad", role: TeamRole::Analyst, language: "en" },
     TeamMember { name: "nizar.ayari", display_name: "Nizar Ayari", role: TeamRole::Auditor, language: "fr" },
 ];

@@ -91,7 +91,7 @@ pub(crate) struct Scenario {
     pub description: Trilingual,
     /// The first is always generated, the others sometimes.
     pub observables: &'static [Obs],
-    /// What the analyst notes once they have looked.
+    /// What the analyst notes when the incident is resolved.
     pub note: Trilingual,
 }
 
@@ -120,9 +120,9 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         ],
         observables: &[OrgIpv4, OrgIpv4, ExtDomain(OutsideDomain::CommandAndControl), OrgIpv6],
         note: [
-            "Checked the sinkhole hits: the same hosts beacon every 5 minutes, consistent with an active {family} infection.",
-            "Vérifié les connexions au sinkhole : les mêmes hôtes émettent toutes les 5 minutes, ce qui correspond à une infection {family} active.",
-            "تم التحقق من الاتصالات بالـ sinkhole: نفس الأجهزة تتصل كل 5 دقائق، ما يدل على إصابة نشطة ببرمجية {family}.",
+            "The hosts beaconed every 5 minutes, as {family} does; the subscribers were contacted and the sinkhole hits stopped.",
+            "Les hôtes émettaient toutes les 5 minutes, comme {family} ; les abonnés ont été contactés et les connexions au sinkhole ont cessé.",
+            "كانت الأجهزة تتصل كل 5 دقائق كما تفعل {family}؛ تم التواصل مع المشتركين وتوقفت الاتصالات بالـ sinkhole.",
         ],
     },
     Scenario {
@@ -138,15 +138,15 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
             "خادم تحكم وسيطرة لبرمجية {family} مستضاف لدى {org}",
         ],
         description: [
-            "A partner CIRT reports a {family} C2 panel answering on a server in the network of {org}. The server is probably a compromised or rented VPS; please identify the customer and take it down.",
+            "A partner CIRT reports a command-and-control panel of {family} answering on a server in the network of {org}. The server is probably a compromised or rented VPS; please identify the customer and take it down.",
             "Une CIRT partenaire signale un panneau C2 {family} actif sur un serveur du réseau de {org}. Il s'agit probablement d'un VPS compromis ou loué ; merci d'identifier le client et de le mettre hors service.",
             "أبلغ فريق شريك عن لوحة تحكم لبرمجية {family} تعمل على خادم في شبكة {org}. يُرجى تحديد العميل وإيقاف الخادم.",
         ],
         observables: &[OrgIpv4, ExtDomain(OutsideDomain::CommandAndControl), Sha256],
         note: [
-            "Confirmed with a passive-DNS lookup: the C2 domain has resolved to this address for the last 9 days.",
-            "Confirmé par DNS passif : le domaine C2 pointe vers cette adresse depuis 9 jours.",
-            "تم التأكد عبر DNS السلبي: النطاق يشير إلى هذا العنوان منذ 9 أيام.",
+            "Passive DNS showed the C2 domain on this address for 9 days; the hosting customer's server has been taken down.",
+            "Le DNS passif montrait le domaine C2 sur cette adresse depuis 9 jours ; le serveur du client hébergé a été mis hors service.",
+            "أظهر DNS السلبي أن النطاق يشير إلى هذا العنوان منذ 9 أيام؛ تم إيقاف خادم العميل المستضاف.",
         ],
     },
     Scenario {
@@ -204,7 +204,11 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         tlp: [5, 40, 45, 10, 0],
         sectors: &[],
         hosts: &["vpn", "sslvpn", "mail", "owa", "remote", "gw"],
-        title: ["{product} at {org} vulnerable to {cve}", "{product} vulnérable à {cve} chez {org}", "{product} لدى {org} معرض للثغرة {cve}"],
+        title: [
+            "{product} at {org} vulnerable to {cve}",
+            "{product} vulnérable à {cve} chez {org}",
+            "{product} لدى {org} معرض للثغرة {cve}",
+        ],
         description: [
             "A scan of the national address space found {product} on {host}, in a version affected by {cve}, which is exploited in the wild. Patch or isolate the device and check it for signs of compromise.",
             "Un balayage de l'espace d'adressage national a identifié {product} sur {host}, dans une version touchée par {cve}, activement exploitée. Appliquez le correctif ou isolez l'équipement, puis recherchez des traces de compromission.",
@@ -212,9 +216,9 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         ],
         observables: &[OrgIpv4, OrgHost],
         note: [
-            "The version banner confirms an unpatched build; no web shell found on the known paths.",
-            "La bannière confirme une version non corrigée ; aucun webshell trouvé sur les chemins connus.",
-            "تؤكد لافتة الإصدار أن النسخة غير محدثة، ولم يُعثر على webshell في المسارات المعروفة.",
+            "Patched by the constituent; no web shell was found on the known paths.",
+            "Correctif appliqué par le constituant ; aucun webshell trouvé sur les chemins connus.",
+            "طبّق المشترك التحديث، ولم يُعثر على webshell في المسارات المعروفة.",
         ],
     },
     Scenario {
@@ -236,9 +240,9 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         ],
         observables: &[OrgIpv4, OrgIpv4, OrgIpv4],
         note: [
-            "Re-scanned from our probe: still open.",
-            "Nouveau balayage depuis notre sonde : toujours ouvert.",
-            "أعدنا الفحص من مسبارنا: الخدمة لا تزال مفتوحة.",
+            "Re-scanned from our probe: the service is now filtered.",
+            "Nouveau balayage depuis notre sonde : le service est désormais filtré.",
+            "أعدنا الفحص من مسبارنا: الخدمة أصبحت محجوبة.",
         ],
     },
     Scenario {
@@ -260,9 +264,9 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         ],
         observables: &[OrgIpv4, OrgIpv4, OrgIpv4],
         note: [
-            "Amplification factor measured at about 30.",
-            "Facteur d'amplification mesuré à environ 30.",
-            "تم قياس معامل التضخيم بنحو 30 ضعفاً.",
+            "Amplification factor was about 30; the hosts no longer answer from outside.",
+            "Le facteur d'amplification était d'environ 30 ; les hôtes ne répondent plus depuis l'extérieur.",
+            "كان معامل التضخيم نحو 30 ضعفاً؛ لم تعد الأجهزة تجيب من الخارج.",
         ],
     },
     Scenario {
@@ -272,14 +276,22 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         tlp: [30, 60, 10, 0, 0],
         sectors: &[],
         hosts: &["www", "webmail", "e-services", "paiement"],
-        title: ["Obsolete TLS configuration on {host}", "Configuration TLS obsolète sur {host}", "إعدادات TLS قديمة على {host}"],
+        title: [
+            "Obsolete TLS configuration on {host}",
+            "Configuration TLS obsolète sur {host}",
+            "إعدادات TLS قديمة على {host}",
+        ],
         description: [
             "{host} still offers TLS 1.0 and export-grade cipher suites, and its certificate expires in a few days.",
             "{host} propose encore TLS 1.0 et des suites de chiffrement faibles, et son certificat expire dans quelques jours.",
             "لا يزال {host} يدعم TLS 1.0 وخوارزميات تشفير ضعيفة، وتنتهي صلاحية شهادته خلال أيام.",
         ],
         observables: &[OrgHost, OrgIpv4],
-        note: ["Confirmed with an SSL scan: grade F.", "Confirmé par un test SSL : note F.", "تم التأكد عبر فحص SSL: التقييم F."],
+        note: [
+            "The SSL scan gave grade F; the configuration and the certificate have been replaced since.",
+            "Le test SSL donnait la note F ; la configuration et le certificat ont été remplacés depuis.",
+            "أعطى فحص SSL التقييم F؛ وتم منذ ذلك الحين تغيير الإعدادات والشهادة.",
+        ],
     },
     Scenario {
         rsit: "vulnerable/information-disclosure",
@@ -308,7 +320,11 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         tlp: [25, 45, 25, 5, 0],
         sectors: &[S::Finance, S::Telecom, S::Government, S::Transport],
         hosts: &["www", "client", "ebanking"],
-        title: ["Phishing site impersonating {org}", "Site d'hameçonnage usurpant {org}", "موقع تصيد احتيالي ينتحل صفة {org}"],
+        title: [
+            "Phishing site impersonating {org}",
+            "Site d'hameçonnage usurpant {org}",
+            "موقع تصيد احتيالي ينتحل صفة {org}",
+        ],
         description: [
             "A phishing page copying the login page of {org} collects credentials and one-time codes. It is advertised by SMS and e-mail with the lure \"{lure}\".",
             "Une page d'hameçonnage copiant la page de connexion de {org} collecte identifiants et codes à usage unique. Elle est diffusée par SMS et courriel avec le message « {lure} ».",
@@ -556,9 +572,9 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         ],
         observables: &[ExtIpv4, OrgHost, Sha256],
         note: [
-            "Samples shared with the vendor under TLP:AMBER+STRICT.",
-            "Échantillons partagés avec l'éditeur sous TLP:AMBER+STRICT.",
-            "تمت مشاركة العينات مع المورد تحت TLP:AMBER+STRICT.",
+            "Samples shared with the vendor under TLP:AMBER+STRICT; the vendor has released a fix.",
+            "Échantillons partagés avec l'éditeur sous TLP:AMBER+STRICT ; l'éditeur a publié un correctif.",
+            "تمت مشاركة العينات مع المورد تحت TLP:AMBER+STRICT، وقد أصدر المورد تحديثاً.",
         ],
     },
     Scenario {
@@ -580,9 +596,9 @@ pub(crate) const SCENARIOS: &[Scenario] = &[
         ],
         observables: &[OrgIpv4, OrgIpv4, OrgCidr],
         note: [
-            "Two of the sources are the same subscribers as in last month's Mirai report.",
-            "Deux des sources sont les mêmes abonnés que dans le rapport Mirai du mois dernier.",
-            "اثنان من المصادر هما نفس المشتركين في تقرير Mirai للشهر الماضي.",
+            "Two of the sources were subscribers from last month's Mirai report; the ISP has had them cleaned.",
+            "Deux des sources étaient des abonnés du rapport Mirai du mois dernier ; le FAI les a fait désinfecter.",
+            "كان اثنان من المصادر مشتركين من تقرير Mirai للشهر الماضي، وقد قام المزود بتنظيف أجهزتهم.",
         ],
     },
     Scenario {
@@ -1102,7 +1118,8 @@ pub(crate) const LURES: &[Trilingual] = &[
 ];
 
 /// Words look-alike domains are made of.
-pub(crate) const LURE_WORDS: &[&str] = &["secure", "verify", "login", "client", "update", "support", "online", "confirm"];
+pub(crate) const LURE_WORDS: &[&str] =
+    &["secure", "verify", "login", "client", "update", "support", "online", "confirm"];
 
 /// Where look-alike and criminal domains are registered (all reserved for examples).
 pub(crate) const OUTSIDE_SUFFIXES: &[&str] = &["example.com", "example.net", "example.org", "test"];

@@ -1,10 +1,7 @@
 //! Incidents: what a CIRT handles, from report to closure. The state machine lives here, so that
 //! no layer above can move an incident where the process does not allow.
 
-use crate::{
-    IncidentId, JournalEntryId, Observable, OrganisationId, Pap, ParseError, Rsit, Severity, Tlp,
-    UserId,
-};
+use crate::{IncidentId, JournalEntryId, Observable, OrganisationId, Pap, ParseError, Rsit, Severity, Tlp, UserId};
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use std::{fmt, str::FromStr};
@@ -89,7 +86,8 @@ impl FromStr for IncidentReference {
     type Err = ParseError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || ParseError::new("incident reference", s, "write it as PREFIX-YEAR-NUMBER, such as CIRT-2026-00123");
+        let bad =
+            || ParseError::new("incident reference", s, "write it as PREFIX-YEAR-NUMBER, such as CIRT-2026-00123");
         let t = s.trim();
         let (rest, number) = t.rsplit_once('-').ok_or_else(bad)?;
         let (prefix, year) = rest.rsplit_once('-').ok_or_else(bad)?;

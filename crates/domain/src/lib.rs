@@ -18,13 +18,11 @@ pub mod user;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use constituency::{
-    Contact, ContactRole, ConstituencyIndex, LookupMatch, MatchedBy, NewOrganisation,
-    Organisation, Sector,
+    ConstituencyIndex, Contact, ContactRole, LookupMatch, MatchedBy, NewOrganisation, Organisation, Sector,
 };
 pub use ids::{IncidentId, JournalEntryId, ObservableId, OrganisationId, PartnerId, TokenId, UserId};
 pub use incident::{
-    Incident, IncidentReference, IncidentState, JournalEntry, JournalKind, LinkKind, NewIncident,
-    Transition,
+    Incident, IncidentReference, IncidentState, JournalEntry, JournalKind, LinkKind, NewIncident, Transition,
 };
 pub use names::{Asn, Country, DomainName, EmailAddress, Language};
 pub use observable::{Observable, ObservableKind};

@@ -25,18 +25,12 @@ impl FromStr for Asn {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
-        let digits = t
-            .strip_prefix("AS")
-            .or_else(|| t.strip_prefix("as"))
-            .or_else(|| t.strip_prefix("As"))
-            .unwrap_or(t);
+        let digits =
+            t.strip_prefix("AS").or_else(|| t.strip_prefix("as")).or_else(|| t.strip_prefix("As")).unwrap_or(t);
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ParseError::new("AS number", s, "write it as AS64500 or 64500"));
         }
-        digits
-            .parse::<u32>()
-            .map(Asn)
-            .map_err(|_| ParseError::new("AS number", s, "AS numbers go up to 4294967295"))
+        digits.parse::<u32>().map(Asn).map_err(|_| ParseError::new("AS number", s, "AS numbers go up to 4294967295"))
     }
 }
 
@@ -118,11 +112,7 @@ impl FromStr for DomainName {
                 return Err(ParseError::new(WHAT, s, "each label has 1 to 63 characters"));
             }
             if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-                return Err(ParseError::new(
-                    WHAT,
-                    s,
-                    "labels hold only letters, digits, '-' and '_'",
-                ));
+                return Err(ParseError::new(WHAT, s, "labels hold only letters, digits, '-' and '_'"));
             }
             if label.starts_with('-') || label.ends_with('-') {
                 return Err(ParseError::new(WHAT, s, "a label cannot start or end with '-'"));
@@ -181,9 +171,8 @@ impl FromStr for EmailAddress {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         const WHAT: &str = "e-mail address";
         let t = s.trim();
-        let (local, domain) = t
-            .rsplit_once('@')
-            .ok_or_else(|| ParseError::new(WHAT, s, "write it as name@example.org"))?;
+        let (local, domain) =
+            t.rsplit_once('@').ok_or_else(|| ParseError::new(WHAT, s, "write it as name@example.org"))?;
         if local.is_empty() || local.len() > 64 {
             return Err(ParseError::new(WHAT, s, "the part before '@' has 1 to 64 characters"));
         }
@@ -193,9 +182,8 @@ impl FromStr for EmailAddress {
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
             return Err(ParseError::new(WHAT, s, "the part before '@' has a misplaced '.'"));
         }
-        let domain = domain
-            .parse::<DomainName>()
-            .map_err(|e| ParseError::new(WHAT, s, format!("its domain: {}", e.reason)))?;
+        let domain =
+            domain.parse::<DomainName>().map_err(|e| ParseError::new(WHAT, s, format!("its domain: {}", e.reason)))?;
         Ok(EmailAddress { local: local.to_owned(), domain })
     }
 }
@@ -249,11 +237,7 @@ impl FromStr for Country {
             let b = up.as_bytes();
             Ok(Country([b[0], b[1]]))
         } else {
-            Err(ParseError::new(
-                "country code",
-                s,
-                "use an ISO 3166-1 alpha-2 code such as TN, SN, JO or FR",
-            ))
+            Err(ParseError::new("country code", s, "use an ISO 3166-1 alpha-2 code such as TN, SN, JO or FR"))
         }
     }
 }

@@ -163,11 +163,7 @@ impl Observable {
         check_length(input)?;
         let text = clean(input);
         if text.is_empty() {
-            return Err(ParseError::new(
-                "observable",
-                input,
-                format!("it is empty: {ACCEPTED}"),
-            ));
+            return Err(ParseError::new("observable", input, format!("it is empty: {ACCEPTED}")));
         }
         let kind = detect(&text).map_err(|reason| ParseError::new("observable", input, reason))?;
         Self::parse_as(kind, input)
@@ -183,9 +179,7 @@ impl Observable {
             ObservableKind::Domain => parse_domain(input),
             ObservableKind::Url => parse_url_stable(input),
             ObservableKind::Email => parse_email(input),
-            ObservableKind::Md5 | ObservableKind::Sha1 | ObservableKind::Sha256 => {
-                parse_hash(kind, input)
-            }
+            ObservableKind::Md5 | ObservableKind::Sha1 | ObservableKind::Sha256 => parse_hash(kind, input),
             ObservableKind::Asn => parse_asn(input),
             ObservableKind::Filename => parse_filename(input),
         }?;
@@ -232,21 +226,13 @@ impl Observable {
             Self::Ipv4(a) => defang_ipv4(&a.to_string()),
             Self::Ipv6(a) => defang_ipv6(&a.to_string()),
             Self::Cidr(IpNet::V4(net)) => {
-                format!(
-                    "{}/{}",
-                    defang_ipv4(&net.addr().to_string()),
-                    net.prefix_len()
-                )
+                format!("{}/{}", defang_ipv4(&net.addr().to_string()), net.prefix_len())
             }
             Self::Cidr(IpNet::V6(net)) => defang_ipv6(&net.to_string()),
             Self::Domain(d) => d.as_str().replace('.', "[.]"),
             Self::Url(u) => defang_url(u),
             Self::Email(e) => {
-                format!(
-                    "{}[@]{}",
-                    e.local_part(),
-                    e.domain().as_str().replace('.', "[.]")
-                )
+                format!("{}[@]{}", e.local_part(), e.domain().as_str().replace('.', "[.]"))
             }
             Self::Md5(h) | Self::Sha1(h) | Self::Sha256(h) => h.clone(),
             Self::Asn(a) => a.to_string(),
@@ -295,11 +281,7 @@ struct Wire {
 impl Serialize for Observable {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let value = self.value();
-        WireRef {
-            kind: self.kind(),
-            value: &value,
-        }
-        .serialize(serializer)
+        WireRef { kind: self.kind(), value: &value }.serialize(serializer)
     }
 }
 
@@ -354,12 +336,7 @@ const BRACKETED: [(&str, &str); 14] = [
 ];
 
 /// Defanged schemes and their real names. Longest first where one begins another.
-const SCHEMES: [(&str, &str); 4] = [
-    ("hxxps", "https://"),
-    ("hxxp", "http://"),
-    ("fxps", "ftps://"),
-    ("fxp", "ftp://"),
-];
+const SCHEMES: [(&str, &str); 4] = [("hxxps", "https://"), ("hxxp", "http://"), ("fxps", "ftps://"), ("fxp", "ftp://")];
 
 /// What a scheme is followed by, plain or defanged.
 const SCHEME_SEPARATORS: [&str; 3] = ["://", "[://]", "[:]//"];
@@ -380,10 +357,7 @@ fn defanged_token(rest: &str, at_word_start: bool) -> Option<(usize, &'static st
                 continue;
             }
             let after = rest.get(defanged.len()..)?;
-            if let Some(separator) = SCHEME_SEPARATORS
-                .iter()
-                .find(|sep| starts_with_ignore_case(after, sep))
-            {
+            if let Some(separator) = SCHEME_SEPARATORS.iter().find(|sep| starts_with_ignore_case(after, sep)) {
                 return Some((defanged.len() + separator.len(), real));
             }
         }
@@ -392,8 +366,7 @@ fn defanged_token(rest: &str, at_word_start: bool) -> Option<(usize, &'static st
 }
 
 fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
-    text.get(..prefix.len())
-        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    text.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
 fn check_length(input: &str) -> Result<(), ParseError> {
@@ -401,10 +374,7 @@ fn check_length(input: &str) -> Result<(), ParseError> {
         Err(ParseError::new(
             "observable",
             input,
-            format!(
-                "it is {} bytes long; an observable has at most 8 KiB ({MAX_INPUT_BYTES} bytes)",
-                input.len()
-            ),
+            format!("it is {} bytes long; an observable has at most 8 KiB ({MAX_INPUT_BYTES} bytes)", input.len()),
         ))
     } else {
         Ok(())
@@ -424,9 +394,7 @@ fn unwrap_quotes(input: &str) -> &str {
     ];
     let mut t = input.trim();
     loop {
-        let inner = PAIRS
-            .iter()
-            .find_map(|(open, close)| t.strip_prefix(open).and_then(|r| r.strip_suffix(close)));
+        let inner = PAIRS.iter().find_map(|(open, close)| t.strip_prefix(open).and_then(|r| r.strip_suffix(close)));
         match inner {
             Some(inner) => t = inner.trim(),
             None => return t,
@@ -449,23 +417,9 @@ fn join_spoken_dots(text: &str) -> Option<String> {
     if words.len() < 3 || words.len().is_multiple_of(2) {
         return None;
     }
-    let separators_are_dots = words
-        .iter()
-        .skip(1)
-        .step_by(2)
-        .all(|w| w.eq_ignore_ascii_case("dot") || *w == ".");
-    let labels_are_plain = words
-        .iter()
-        .step_by(2)
-        .all(|w| !w.eq_ignore_ascii_case("dot"));
-    (separators_are_dots && labels_are_plain).then(|| {
-        words
-            .iter()
-            .step_by(2)
-            .copied()
-            .collect::<Vec<_>>()
-            .join(".")
-    })
+    let separators_are_dots = words.iter().skip(1).step_by(2).all(|w| w.eq_ignore_ascii_case("dot") || *w == ".");
+    let labels_are_plain = words.iter().step_by(2).all(|w| !w.eq_ignore_ascii_case("dot"));
+    (separators_are_dots && labels_are_plain).then(|| words.iter().step_by(2).copied().collect::<Vec<_>>().join("."))
 }
 
 /// Which kind the cleaned text has the shape of, or why it has none.
@@ -478,26 +432,21 @@ fn detect(text: &str) -> Result<ObservableKind, String> {
     }
     if text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         if !text.contains('.') {
-            return Err(format!(
-                "a bare number is ambiguous: write an AS number as AS{text}, or give the kind"
-            ));
+            return Err(format!("a bare number is ambiguous: write an AS number as AS{text}, or give the kind"));
         }
         return Ok(ObservableKind::Ipv4);
     }
-    if text.rsplit_once(':').is_some_and(|(address, port)| {
-        address.parse::<Ipv4Addr>().is_ok() && port.bytes().all(|b| b.is_ascii_digit())
-    }) {
+    if text
+        .rsplit_once(':')
+        .is_some_and(|(address, port)| address.parse::<Ipv4Addr>().is_ok() && port.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Err(format!(
             "an address with a port is not an observable: give the address alone, or a URL such \
              as http://{text}/"
         ));
     }
     let unbracketed = strip_brackets(text);
-    if unbracketed.contains(':')
-        && unbracketed
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-    {
+    if unbracketed.contains(':') && unbracketed.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
         return Ok(ObservableKind::Ipv6);
     }
     if text.contains('@') {
@@ -509,24 +458,18 @@ fn detect(text: &str) -> Result<ObservableKind, String> {
             40 => return Ok(ObservableKind::Sha1),
             64 => return Ok(ObservableKind::Sha256),
             n if n >= 24 => {
-                return Err(format!(
-                    "it looks like a hash but has {n} hex digits: MD5 has 32, SHA-1 40, SHA-256 64"
-                ));
+                return Err(format!("it looks like a hash but has {n} hex digits: MD5 has 32, SHA-1 40, SHA-256 64"));
             }
             _ => {}
         }
     }
-    if strip_as_prefix(text)
-        .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-    {
+    if strip_as_prefix(text).is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())) {
         return Ok(ObservableKind::Asn);
     }
     if text.contains('.') || join_spoken_dots(text).is_some() {
         return Ok(ObservableKind::Domain);
     }
-    Err(format!(
-        "it is not an observable cirtkit recognises: {ACCEPTED}"
-    ))
+    Err(format!("it is not an observable cirtkit recognises: {ACCEPTED}"))
 }
 
 /// A scheme followed by `://`, or one of ours followed by `:` (which the URL parser accepts for
@@ -540,8 +483,7 @@ fn looks_like_url(text: &str) -> bool {
             return true;
         }
     }
-    text.split_once(':')
-        .is_some_and(|(scheme, _)| URL_SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(scheme)))
+    text.split_once(':').is_some_and(|(scheme, _)| URL_SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(scheme)))
 }
 
 /// An IP address, `/`, and a number of at most three digits.
@@ -555,16 +497,12 @@ fn looks_like_cidr(text: &str) -> bool {
 
 /// `[2001:db8::1]` as `2001:db8::1`, as IPv6 addresses are written in URLs.
 fn strip_brackets(text: &str) -> &str {
-    text.strip_prefix('[')
-        .and_then(|t| t.strip_suffix(']'))
-        .unwrap_or(text)
+    text.strip_prefix('[').and_then(|t| t.strip_suffix(']')).unwrap_or(text)
 }
 
 /// What follows `AS` (any case), if the text starts with it.
 fn strip_as_prefix(text: &str) -> Option<&str> {
-    starts_with_ignore_case(text, "as")
-        .then(|| text.get(2..))
-        .flatten()
+    starts_with_ignore_case(text, "as").then(|| text.get(2..)).flatten()
 }
 
 fn parse_ipv4(input: &str) -> Result<Observable, ParseError> {
@@ -580,16 +518,9 @@ fn parse_ipv4(input: &str) -> Result<Observable, ParseError> {
 
 fn parse_ipv6(input: &str) -> Result<Observable, ParseError> {
     let text = clean(input);
-    strip_brackets(&text)
-        .parse::<Ipv6Addr>()
-        .map(Observable::Ipv6)
-        .map_err(|_| {
-            ParseError::new(
-                ObservableKind::Ipv6.noun(),
-                input,
-                "write it in standard notation, such as 2001:db8::1",
-            )
-        })
+    strip_brackets(&text).parse::<Ipv6Addr>().map(Observable::Ipv6).map_err(|_| {
+        ParseError::new(ObservableKind::Ipv6.noun(), input, "write it in standard notation, such as 2001:db8::1")
+    })
 }
 
 fn parse_cidr(input: &str) -> Result<Observable, ParseError> {
@@ -599,13 +530,9 @@ fn parse_cidr(input: &str) -> Result<Observable, ParseError> {
         Some((address, prefix)) => (address, Some(prefix)),
         None => (text.as_str(), None),
     };
-    let address: IpAddr = address.parse().map_err(|_| {
-        ParseError::new(
-            WHAT,
-            input,
-            "write an IP address and a prefix length, such as 192.0.2.0/24",
-        )
-    })?;
+    let address: IpAddr = address
+        .parse()
+        .map_err(|_| ParseError::new(WHAT, input, "write an IP address and a prefix length, such as 192.0.2.0/24"))?;
     let max = if address.is_ipv4() { 32 } else { 128 };
     let prefix = match prefix {
         None => max,
@@ -613,22 +540,12 @@ fn parse_cidr(input: &str) -> Result<Observable, ParseError> {
             p.parse::<u8>().unwrap_or(u8::MAX)
         }
         Some(_) => {
-            return Err(ParseError::new(
-                WHAT,
-                input,
-                "the prefix length after '/' is a number",
-            ));
+            return Err(ParseError::new(WHAT, input, "the prefix length after '/' is a number"));
         }
     };
     IpNet::new(address, prefix)
         .map(|net| Observable::Cidr(net.trunc()))
-        .map_err(|_| {
-            ParseError::new(
-                WHAT,
-                input,
-                format!("the prefix length is at most {max} for this address"),
-            )
-        })
+        .map_err(|_| ParseError::new(WHAT, input, format!("the prefix length is at most {max} for this address")))
 }
 
 fn parse_domain(input: &str) -> Result<Observable, ParseError> {
@@ -647,9 +564,7 @@ const AT_SIGNS: [&str; 6] = ["[@]", "(@)", "{@}", "[at]", "(at)", "{at}"];
 /// an `@`, the last `[at]`, `(at)` or `{at}` does.
 fn split_email(text: &str) -> Option<(&str, &str)> {
     if let Some(at) = text.rfind('@') {
-        let bracketed = AT_SIGNS[..3]
-            .iter()
-            .any(|sign| at > 0 && text.get(at - 1..at + 2) == Some(sign));
+        let bracketed = AT_SIGNS[..3].iter().any(|sign| at > 0 && text.get(at - 1..at + 2) == Some(sign));
         return if bracketed {
             Some((text.get(..at - 1)?, text.get(at + 2..)?))
         } else {
@@ -667,8 +582,7 @@ fn split_email(text: &str) -> Option<(&str, &str)> {
 fn parse_email(input: &str) -> Result<Observable, ParseError> {
     const WHAT: &str = ObservableKind::Email.noun();
     let split = split_email(unwrap_quotes(input));
-    let (local, domain) =
-        split.ok_or_else(|| ParseError::new(WHAT, input, "write it as name@example.org"))?;
+    let (local, domain) = split.ok_or_else(|| ParseError::new(WHAT, input, "write it as name@example.org"))?;
     let domain = clean(domain);
     let domain = join_spoken_dots(&domain).unwrap_or(domain);
     format!("{local}@{domain}")
@@ -695,29 +609,16 @@ fn parse_url_stable(input: &str) -> Result<Observable, ParseError> {
 fn parse_url(input: &str) -> Result<Observable, ParseError> {
     const WHAT: &str = ObservableKind::Url.noun();
     let text = clean(input);
-    let mut url = url::Url::parse(&text).map_err(|e| {
-        ParseError::new(
-            WHAT,
-            input,
-            format!("{e}; write it as https://example.org/path"),
-        )
-    })?;
+    let mut url = url::Url::parse(&text)
+        .map_err(|e| ParseError::new(WHAT, input, format!("{e}; write it as https://example.org/path")))?;
     if !URL_SCHEMES.contains(&url.scheme()) {
-        return Err(ParseError::new(
-            WHAT,
-            input,
-            "only http, https, ftp, ftps, sftp, ws and wss URLs are observables",
-        ));
+        return Err(ParseError::new(WHAT, input, "only http, https, ftp, ftps, sftp, ws and wss URLs are observables"));
     }
     // sftp and ftps are not "special" schemes to the URL standard: their host is kept as
     // written, so it is made canonical here as for the others.
     let canonical_host = match url.host() {
         None => {
-            return Err(ParseError::new(
-                WHAT,
-                input,
-                "it has no host; write it as https://example.org/path",
-            ));
+            return Err(ParseError::new(WHAT, input, "it has no host; write it as https://example.org/path"));
         }
         Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => None,
         Some(url::Host::Domain(host)) if host.parse::<Ipv4Addr>().is_ok() => None,
@@ -729,8 +630,7 @@ fn parse_url(input: &str) -> Result<Observable, ParseError> {
         }
     };
     if let Some(host) = canonical_host {
-        url.set_host(Some(&host))
-            .map_err(|e| ParseError::new(WHAT, input, format!("its host: {e}")))?;
+        url.set_host(Some(&host)).map_err(|e| ParseError::new(WHAT, input, format!("its host: {e}")))?;
     }
     let default_port = match url.scheme() {
         "sftp" => Some(22),
@@ -738,8 +638,7 @@ fn parse_url(input: &str) -> Result<Observable, ParseError> {
         _ => None,
     };
     if default_port.is_some() && url.port() == default_port {
-        url.set_port(None)
-            .map_err(|()| ParseError::new(WHAT, input, "its port cannot be dropped"))?;
+        url.set_port(None).map_err(|()| ParseError::new(WHAT, input, "its port cannot be dropped"))?;
     }
     Ok(Observable::Url(url))
 }
@@ -752,11 +651,7 @@ fn parse_hash(kind: ObservableKind, input: &str) -> Result<Observable, ParseErro
         _ => (64, Observable::Sha256),
     };
     if text.len() != length || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ParseError::new(
-            kind.noun(),
-            input,
-            format!("write it as {length} hex digits"),
-        ));
+        return Err(ParseError::new(kind.noun(), input, format!("write it as {length} hex digits")));
     }
     Ok(make(text.to_ascii_lowercase()))
 }
@@ -823,11 +718,7 @@ fn defang_url(url: &url::Url) -> String {
         Some(url::Host::Ipv6(address)) => format!("[{address}]"),
         None => String::new(),
     };
-    format!(
-        "{scheme}{}{host}{}",
-        &url[Position::AfterScheme..Position::BeforeHost],
-        &url[Position::AfterHost..]
-    )
+    format!("{scheme}{}{host}{}", &url[Position::AfterScheme..Position::BeforeHost], &url[Position::AfterHost..])
 }
 
 #[cfg(test)]
@@ -863,55 +754,19 @@ mod tests {
             ("www[.]example(.)org", K::Domain, "www.example.org"),
             ("evil dot example DOT com", K::Domain, "evil.example.com"),
             ("'bücher.example'", K::Domain, "xn--bcher-kva.example"),
-            (
-                "hxxp://Example[.]ORG:80/a?b#c",
-                K::Url,
-                "http://example.org/a?b#c",
-            ),
+            ("hxxp://Example[.]ORG:80/a?b#c", K::Url, "http://example.org/a?b#c"),
             ("hXXps://example[.]org", K::Url, "https://example.org/"),
-            (
-                "<https://example.org/login.php>",
-                K::Url,
-                "https://example.org/login.php",
-            ),
-            (
-                "hxxps[:]//evil[.]example/index[.]php",
-                K::Url,
-                "https://evil.example/index.php",
-            ),
+            ("<https://example.org/login.php>", K::Url, "https://example.org/login.php"),
+            ("hxxps[:]//evil[.]example/index[.]php", K::Url, "https://evil.example/index.php"),
             ("http[:]//example[.]org", K::Url, "http://example.org/"),
             ("hxxp[://]example[.]org", K::Url, "http://example.org/"),
-            (
-                "fxp://files.example.org/x",
-                K::Url,
-                "ftp://files.example.org/x",
-            ),
+            ("fxp://files.example.org/x", K::Url, "ftp://files.example.org/x"),
             ("HTTP://EXAMPLE.ORG./A", K::Url, "http://example.org/A"),
-            (
-                "sftp://Files.Example.org:22/x",
-                K::Url,
-                "sftp://files.example.org/x",
-            ),
-            (
-                "ftps://files.example.org:990/",
-                K::Url,
-                "ftps://files.example.org/",
-            ),
-            (
-                "wss://[2001:DB8::1]:443/feed",
-                K::Url,
-                "wss://[2001:db8::1]/feed",
-            ),
-            (
-                "https://bücher.example/",
-                K::Url,
-                "https://xn--bcher-kva.example/",
-            ),
-            (
-                "http://paypal.com@evil.example/",
-                K::Url,
-                "http://paypal.com@evil.example/",
-            ),
+            ("sftp://Files.Example.org:22/x", K::Url, "sftp://files.example.org/x"),
+            ("ftps://files.example.org:990/", K::Url, "ftps://files.example.org/"),
+            ("wss://[2001:DB8::1]:443/feed", K::Url, "wss://[2001:db8::1]/feed"),
+            ("https://bücher.example/", K::Url, "https://xn--bcher-kva.example/"),
+            ("http://paypal.com@evil.example/", K::Url, "http://paypal.com@evil.example/"),
             ("\"cert@Example.TN\"", K::Email, "cert@example.tn"),
             ("name[@]example[.]org", K::Email, "name@example.org"),
             ("Name(at)Example(dot)org", K::Email, "Name@example.org"),
@@ -924,11 +779,7 @@ mod tests {
         ];
         for (input, kind, canonical) in cases {
             let o = parsed(input);
-            assert_eq!(
-                (o.kind(), o.value().as_str()),
-                (*kind, *canonical),
-                "{input:?}"
-            );
+            assert_eq!((o.kind(), o.value().as_str()), (*kind, *canonical), "{input:?}");
             assert_eq!(o.to_string(), *canonical);
             assert_eq!(parsed(canonical), o, "{canonical:?} reads back");
             assert_eq!(parsed(&o.defanged()), o, "{:?} reads back", o.defanged());
@@ -950,11 +801,7 @@ mod tests {
         ];
         for (kind, input, canonical) in cases {
             let o = Observable::parse_as(*kind, input).unwrap_or_else(|e| panic!("{input:?}: {e}"));
-            assert_eq!(
-                (o.kind(), o.value().as_str()),
-                (*kind, *canonical),
-                "{input:?}"
-            );
+            assert_eq!((o.kind(), o.value().as_str()), (*kind, *canonical), "{input:?}");
             assert_eq!(Observable::parse_as(*kind, canonical), Ok(o));
         }
     }
@@ -967,17 +814,9 @@ mod tests {
             (K::Cidr, "192.0.2.0/24", "192.0.2[.]0/24"),
             (K::Cidr, "2001:db8::/32", "2001[:]db8[:][:]/32"),
             (K::Domain, "www.example.org", "www[.]example[.]org"),
-            (
-                K::Url,
-                "https://www.example.org/a.php?x=1",
-                "hxxps://www[.]example[.]org/a.php?x=1",
-            ),
+            (K::Url, "https://www.example.org/a.php?x=1", "hxxps://www[.]example[.]org/a.php?x=1"),
             (K::Url, "http://192.0.2.1:8080/", "hxxp://192.0.2[.]1:8080/"),
-            (
-                K::Url,
-                "ftp://u:p@files.example.org/",
-                "fxp://u:p@files[.]example[.]org/",
-            ),
+            (K::Url, "ftp://u:p@files.example.org/", "fxp://u:p@files[.]example[.]org/"),
             (K::Url, "wss://example.org/", "wss://example[.]org/"),
             (K::Email, "name@example.org", "name[@]example[.]org"),
             (K::Md5, MD5, MD5),
@@ -1045,29 +884,17 @@ mod tests {
             refang("see hxxp://evil[.]example/x and HXXPS[:]//a(dot)b, mail x[at]y{.}org"),
             "see http://evil.example/x and https://a.b, mail x@y.org"
         );
-        assert_eq!(
-            refang("meet at noon, dot the i's"),
-            "meet at noon, dot the i's"
-        );
-        assert_eq!(
-            refang("hxxp is a word; ahxxp://x stays"),
-            "hxxp is a word; ahxxp://x stays"
-        );
+        assert_eq!(refang("meet at noon, dot the i's"), "meet at noon, dot the i's");
+        assert_eq!(refang("hxxp is a word; ahxxp://x stays"), "hxxp is a word; ahxxp://x stays");
         assert_eq!(refang("fxp://files[.]example"), "ftp://files.example");
-        assert_eq!(
-            refang("2001[:]db8[:][:]1 [DOT] ünï[.]code"),
-            "2001:db8::1 . ünï.code"
-        );
+        assert_eq!(refang("2001[:]db8[:][:]1 [DOT] ünï[.]code"), "2001:db8::1 . ünï.code");
     }
 
     #[test]
     fn kinds_have_names() {
         for kind in ObservableKind::ALL {
             assert_eq!(kind.as_str().parse::<ObservableKind>(), Ok(kind));
-            assert_eq!(
-                kind.as_str().to_uppercase().parse::<ObservableKind>(),
-                Ok(kind)
-            );
+            assert_eq!(kind.as_str().to_uppercase().parse::<ObservableKind>(), Ok(kind));
             assert_eq!(kind.to_string(), kind.as_str());
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
             assert_eq!(kind.is_auto_detected(), kind != K::Filename);
@@ -1079,20 +906,13 @@ mod tests {
     fn serde_carries_kind_and_value_and_parses_on_the_way_in() {
         let o = parsed("192.0.2[.]1");
         let json = serde_json::to_value(&o).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({"kind": "ipv4", "value": "192.0.2.1"})
-        );
+        assert_eq!(json, serde_json::json!({"kind": "ipv4", "value": "192.0.2.1"}));
         assert_eq!(serde_json::from_value::<Observable>(json).unwrap(), o);
-        let loose: Observable =
-            serde_json::from_str(r#"{"kind": "cidr", "value": "192.0.2.77/24"}"#).unwrap();
+        let loose: Observable = serde_json::from_str(r#"{"kind": "cidr", "value": "192.0.2.77/24"}"#).unwrap();
         assert_eq!(loose.value(), "192.0.2.0/24");
-        let e = serde_json::from_str::<Observable>(r#"{"kind": "ipv4", "value": "example.org"}"#)
-            .unwrap_err();
+        let e = serde_json::from_str::<Observable>(r#"{"kind": "ipv4", "value": "example.org"}"#).unwrap_err();
         assert!(e.to_string().contains("IPv4"), "{e}");
-        assert!(
-            serde_json::from_str::<Observable>(r#"{"kind": "ip", "value": "1.2.3.4"}"#).is_err()
-        );
+        assert!(serde_json::from_str::<Observable>(r#"{"kind": "ip", "value": "1.2.3.4"}"#).is_err());
     }
 
     fn domain_text() -> impl Strategy<Value = String> {
@@ -1134,31 +954,21 @@ mod tests {
             any::<u32>().prop_map(|n| Observable::Ipv4(n.into())),
             any::<u128>().prop_map(|n| Observable::Ipv6(n.into())),
             any::<u32>().prop_map(|n| Observable::Ipv6(Ipv4Addr::from(n).to_ipv6_mapped())),
-            (any::<u32>(), 0u8..=32).prop_map(|(n, p)| {
-                Observable::Cidr(IpNet::new(Ipv4Addr::from(n).into(), p).unwrap().trunc())
-            }),
-            (any::<u128>(), 0u8..=128).prop_map(|(n, p)| {
-                Observable::Cidr(IpNet::new(Ipv6Addr::from(n).into(), p).unwrap().trunc())
-            }),
-            domain_text().prop_filter_map("a valid domain", |d| Observable::parse_as(
-                K::Domain,
-                &d
-            )
-            .ok()),
+            (any::<u32>(), 0u8..=32)
+                .prop_map(|(n, p)| { Observable::Cidr(IpNet::new(Ipv4Addr::from(n).into(), p).unwrap().trunc()) }),
+            (any::<u128>(), 0u8..=128)
+                .prop_map(|(n, p)| { Observable::Cidr(IpNet::new(Ipv6Addr::from(n).into(), p).unwrap().trunc()) }),
+            domain_text().prop_filter_map("a valid domain", |d| Observable::parse_as(K::Domain, &d).ok()),
             url_text().prop_filter_map("a valid URL", |u| Observable::parse_as(K::Url, &u).ok()),
-            ("[a-zA-Z0-9._%+'{}/=!#$&*?^`|~-]{1,12}", domain_text()).prop_filter_map(
-                "a valid e-mail address",
-                |(local, domain)| {
+            ("[a-zA-Z0-9._%+'{}/=!#$&*?^`|~-]{1,12}", domain_text())
+                .prop_filter_map("a valid e-mail address", |(local, domain)| {
                     Observable::parse_as(K::Email, &format!("{local}@{domain}")).ok()
-                }
-            ),
+                }),
             "[0-9a-f]{32}".prop_map(Observable::Md5),
             "[0-9a-f]{40}".prop_map(Observable::Sha1),
             "[0-9a-f]{64}".prop_map(Observable::Sha256),
             any::<u32>().prop_map(|n| Observable::Asn(Asn::new(n))),
-            "[^/\\x00]{1,40}".prop_filter_map("a valid file name", |f| {
-                Observable::parse_as(K::Filename, &f).ok()
-            }),
+            "[^/\\x00]{1,40}".prop_filter_map("a valid file name", |f| { Observable::parse_as(K::Filename, &f).ok() }),
         ]
     }
 
@@ -1185,12 +995,7 @@ mod tests {
         if o.kind().is_auto_detected() {
             prop_assert_eq!(Observable::parse(&value), Ok(o.clone()), "value {}", value);
             let defanged = o.defanged();
-            prop_assert_eq!(
-                Observable::parse(&defanged),
-                Ok(o.clone()),
-                "defanged {}",
-                defanged
-            );
+            prop_assert_eq!(Observable::parse(&defanged), Ok(o.clone()), "defanged {}", defanged);
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! Partner CIRTs: teams in other countries (or regional groupings) this team shares with.
 
-use crate::{Contact, Country, PartnerId, ParseError, Tlp};
+use crate::{Contact, Country, ParseError, PartnerId, Tlp};
 use serde::{Deserialize, Serialize};
 
 /// A partner CIRT as it is stored.

@@ -5,7 +5,10 @@ use crate::{Principal, Result, ServiceError, Services};
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use cirtkit_domain::{EmailAddress, Language, Permission, Role, TokenId, User, UserName};
 use cirtkit_storage::{NewUserRecord, TokenRecord};
-use password_hash::{SaltString, rand_core::{OsRng, RngCore}};
+use password_hash::{
+    SaltString,
+    rand_core::{OsRng, RngCore},
+};
 use sha2::{Digest, Sha256};
 
 /// The shortest password accepted.
@@ -36,9 +39,7 @@ impl std::fmt::Debug for TokenSecret {
 
 fn check_password(password: &str) -> Result<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(ServiceError::Invalid(format!(
-            "a password needs at least {MIN_PASSWORD_CHARS} characters"
-        )));
+        return Err(ServiceError::Invalid(format!("a password needs at least {MIN_PASSWORD_CHARS} characters")));
     }
     if password.len() > 1024 {
         return Err(ServiceError::Invalid("a password has at most 1024 bytes".into()));
@@ -149,7 +150,8 @@ impl Services {
             return Err(denied());
         };
         let ok = stored.password_hash.as_deref().is_some_and(|h| {
-            PasswordHash::new(h).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            PasswordHash::new(h)
+                .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         });
         if !ok || stored.user.disabled {
             return Err(denied());
@@ -159,7 +161,12 @@ impl Services {
 
     /// Creates an API token for a user; the secret is returned once and only its hash is kept.
     /// Admins create tokens for anyone; a user for themselves.
-    pub async fn create_token(&self, who: &Principal, user: &UserName, name: &str) -> Result<(TokenRecord, TokenSecret)> {
+    pub async fn create_token(
+        &self,
+        who: &Principal,
+        user: &UserName,
+        name: &str,
+    ) -> Result<(TokenRecord, TokenSecret)> {
         let is_self = who.user().is_some_and(|u| &u.name == user);
         if !is_self {
             who.require(Permission::ManageUsers)?;

@@ -42,7 +42,12 @@ impl Services {
         Ok(stored)
     }
 
-    pub async fn update_organisation(&self, who: &Principal, id: OrganisationId, org: NewOrganisation) -> Result<Organisation> {
+    pub async fn update_organisation(
+        &self,
+        who: &Principal,
+        id: OrganisationId,
+        org: NewOrganisation,
+    ) -> Result<Organisation> {
         who.require(Permission::ManageConstituency)?;
         let org = org.normalised()?;
         let before = self.organisation(who, id).await?;
@@ -85,7 +90,11 @@ impl Services {
 
     /// Who owns what this observable names. A constituent may ask only about its own networks:
     /// it learns nothing of others.
-    pub async fn lookup(&self, who: &Principal, observable: &Observable) -> Result<Option<(LookupMatch, Organisation)>> {
+    pub async fn lookup(
+        &self,
+        who: &Principal,
+        observable: &Observable,
+    ) -> Result<Option<(LookupMatch, Organisation)>> {
         let found = self.index().lookup(observable);
         let Some(m) = found else { return Ok(None) };
         if let Role::Constituent(own) = who.role() {

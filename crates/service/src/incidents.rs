@@ -4,8 +4,8 @@
 
 use crate::{Principal, Result, ServiceError, Services};
 use cirtkit_domain::{
-    Incident, IncidentId, JournalEntry, JournalEntryId, JournalKind, LinkKind, NewIncident,
-    Observable, Permission, Role, Tlp, Transition,
+    Incident, IncidentId, JournalEntry, JournalEntryId, JournalKind, LinkKind, NewIncident, Observable, Permission,
+    Role, Tlp, Transition,
 };
 
 impl Services {
@@ -120,7 +120,13 @@ impl Services {
         Ok(self.store().incident_observables(id).await?.into_iter().map(|(_, o)| o).collect())
     }
 
-    pub async fn link_incidents(&self, who: &Principal, from: IncidentId, to: IncidentId, kind: LinkKind) -> Result<()> {
+    pub async fn link_incidents(
+        &self,
+        who: &Principal,
+        from: IncidentId,
+        to: IncidentId,
+        kind: LinkKind,
+    ) -> Result<()> {
         who.require(Permission::EditIncidents)?;
         if from == to {
             return Err(ServiceError::Invalid("an incident cannot be linked to itself".into()));

@@ -10,9 +10,9 @@ mod partners;
 mod principal;
 
 pub use accounts::{MIN_PASSWORD_CHARS, NewUser, TokenSecret, generate_password};
+pub use cirtkit_domain::constituency::transfer;
 pub use constituency::ImportReport;
 pub use error::ServiceError;
-pub use cirtkit_domain::constituency::transfer;
 pub use principal::Principal;
 
 pub use cirtkit_domain as domain;
@@ -65,9 +65,8 @@ impl Services {
     /// Builds the services over a migrated store and loads the constituency index.
     pub async fn new(store: Store, clock: Arc<dyn Clock>, settings: ServiceSettings) -> Result<Services> {
         cirtkit_domain::IncidentReference::check_prefix(&settings.reference_prefix)?;
-        let services = Services {
-            inner: Arc::new(Inner { store, clock, settings, index: RwLock::new(Arc::default()) }),
-        };
+        let services =
+            Services { inner: Arc::new(Inner { store, clock, settings, index: RwLock::new(Arc::default()) }) };
         services.rebuild_index().await?;
         Ok(services)
     }

@@ -57,10 +57,7 @@ impl Principal {
         if self.role().allows(permission) {
             Ok(())
         } else {
-            Err(ServiceError::Forbidden(format!(
-                "the {} role may not do this ({permission:?})",
-                self.role().name()
-            )))
+            Err(ServiceError::Forbidden(format!("the {} role may not do this ({permission:?})", self.role().name())))
         }
     }
 }

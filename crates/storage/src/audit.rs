@@ -204,7 +204,11 @@ impl Store {
             for e in page {
                 rows += 1;
                 if e.id != expected_id {
-                    return Ok(bad(rows, expected_id, format!("row {expected_id} is missing (the next row is {})", e.id)));
+                    return Ok(bad(
+                        rows,
+                        expected_id,
+                        format!("row {expected_id} is missing (the next row is {})", e.id),
+                    ));
                 }
                 if e.prev_hash != prev_hash {
                     return Ok(bad(rows, e.id, "its link to the previous row does not match".into()));
@@ -226,7 +230,10 @@ impl Store {
             return Ok(bad(
                 rows,
                 expected_id,
-                format!("the chain ends at row {} but its head records row {last_id}: rows were removed", expected_id - 1),
+                format!(
+                    "the chain ends at row {} but its head records row {last_id}: rows were removed",
+                    expected_id - 1
+                ),
             ));
         }
         Ok(AuditVerification { rows, first_bad_row: None, reason: None })

@@ -1,9 +1,9 @@
 //! Storage of constituents: organisations with their contacts, netblocks, AS numbers and domains.
 
-use crate::{Result, Store, StorageError, WriteTx};
+use crate::{Result, StorageError, Store, WriteTx};
 use cirtkit_domain::{
-    Asn, Contact, ContactRole, Country, DomainName, EmailAddress, Language, NewOrganisation,
-    Organisation, OrganisationId, Sector,
+    Asn, Contact, ContactRole, Country, DomainName, EmailAddress, Language, NewOrganisation, Organisation,
+    OrganisationId, Sector,
 };
 use ipnet::IpNet;
 use std::collections::BTreeMap;
@@ -97,9 +97,7 @@ impl Store {
         order
             .into_iter()
             .filter_map(|id| orgs.remove(&id).map(|o| (id, o)))
-            .map(|(id, details)| {
-                Ok(Organisation { id: OrganisationId(id), details: details.normalised()? })
-            })
+            .map(|(id, details)| Ok(Organisation { id: OrganisationId(id), details: details.normalised()? }))
             .collect()
     }
 }
@@ -125,8 +123,7 @@ impl WriteTx {
         let id = OrganisationId(id);
         self.write_organisation_parts(id, org).await?;
         let stored = Organisation { id, details: org.clone() };
-        self.audit("organisation.create", "organisation", id, None, Some(serde_json::to_value(&stored)?))
-            .await?;
+        self.audit("organisation.create", "organisation", id, None, Some(serde_json::to_value(&stored)?)).await?;
         Ok(stored)
     }
 

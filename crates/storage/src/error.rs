@@ -9,7 +9,9 @@ pub enum StorageError {
     Connect { url: String, reason: String },
     #[error("[storage.migrate] migration {version} ({description}) failed: {reason}")]
     Migration { version: i64, description: String, reason: String },
-    #[error("[storage.schema] the database has schema version {found}, newer than this cirtkit knows ({known}); upgrade cirtkit")]
+    #[error(
+        "[storage.schema] the database has schema version {found}, newer than this cirtkit knows ({known}); upgrade cirtkit"
+    )]
     SchemaTooNew { found: i64, known: i64 },
     #[error("[storage.not_found] no {entity} {key}")]
     NotFound { entity: &'static str, key: String },
@@ -47,7 +49,10 @@ impl From<sqlx::Error> for StorageError {
                 return StorageError::Conflict(format!("it already exists ({})", db.message()));
             }
             if db.is_foreign_key_violation() {
-                return StorageError::Conflict(format!("it refers to something that does not exist ({})", db.message()));
+                return StorageError::Conflict(format!(
+                    "it refers to something that does not exist ({})",
+                    db.message()
+                ));
             }
             if db.is_check_violation() {
                 return StorageError::Conflict(format!("a rule of the schema refused it ({})", db.message()));

@@ -1,12 +1,11 @@
 //! Storage of incidents: the incident row, its affected organisations, observables, journal and
 //! links. References are numbered per year by a counter row, in the same transaction.
 
-use crate::{Result, Store, StorageError, WriteTx};
+use crate::{Result, StorageError, Store, WriteTx};
 use chrono::{DateTime, Datelike, Utc};
 use cirtkit_domain::{
-    Incident, IncidentId, IncidentReference, IncidentState, JournalEntry, JournalEntryId,
-    JournalKind, LinkKind, NewIncident, Observable, ObservableId, ObservableKind, OrganisationId,
-    Pap, Rsit, Severity, SlaDue, Tlp, UserId,
+    Incident, IncidentId, IncidentReference, IncidentState, JournalEntry, JournalEntryId, JournalKind, LinkKind,
+    NewIncident, Observable, ObservableId, ObservableKind, OrganisationId, Pap, Rsit, Severity, SlaDue, Tlp, UserId,
 };
 use sqlx::Row;
 
@@ -171,7 +170,8 @@ impl WriteTx {
             .fetch_one(&mut *c)
             .await?
         });
-        let number = u32::try_from(number).map_err(|_| StorageError::Conflict(format!("too many incidents in {year}")))?;
+        let number =
+            u32::try_from(number).map_err(|_| StorageError::Conflict(format!("too many incidents in {year}")))?;
         let reference = IncidentReference::new(prefix, year, number)
             .map_err(|e| StorageError::Conflict(format!("cannot number the incident: {e}")))?;
         let state = IncidentState::New;
@@ -240,7 +240,12 @@ impl WriteTx {
         let mut after = before.clone();
         after.state = to;
         after.updated_at = now;
-        if after.first_response_at.is_none() && matches!(to, IncidentState::InProgress | IncidentState::Waiting | IncidentState::Resolved | IncidentState::Closed) {
+        if after.first_response_at.is_none()
+            && matches!(
+                to,
+                IncidentState::InProgress | IncidentState::Waiting | IncidentState::Resolved | IncidentState::Closed
+            )
+        {
             after.first_response_at = Some(now);
         }
         match to {
@@ -279,7 +284,11 @@ impl WriteTx {
     }
 
     /// Attaches an observable to an incident; one already attached is not added twice.
-    pub async fn add_observable(&mut self, incident: &Incident, observable: &Observable) -> Result<Option<ObservableId>> {
+    pub async fn add_observable(
+        &mut self,
+        incident: &Incident,
+        observable: &Observable,
+    ) -> Result<Option<ObservableId>> {
         let now = self.now;
         let id: Option<i64> = on_tx!(self, c => {
             sqlx::query_scalar(

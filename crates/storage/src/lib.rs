@@ -21,9 +21,9 @@ mod tests;
 
 pub use audit::{AuditEntry, AuditVerification};
 pub use error::StorageError;
+pub use incidents::IncidentLink;
 pub use migrations::SchemaStatus;
 pub use url::DatabaseUrl;
-pub use incidents::IncidentLink;
 pub use users::{NewUserRecord, StoredUser, TokenRecord};
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -103,8 +103,7 @@ impl Store {
                 Backend::Sqlite(pool)
             }
             DatabaseUrl::Postgres(_) => {
-                let mut opts =
-                    PgConnectOptions::from_str(url.expose()).map_err(|e| StorageError::connect(url, e))?;
+                let mut opts = PgConnectOptions::from_str(url.expose()).map_err(|e| StorageError::connect(url, e))?;
                 if let Some(schema) = &options.pg_schema {
                     opts = opts.options([("search_path", schema.as_str())]);
                 }

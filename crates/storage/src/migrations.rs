@@ -1,7 +1,7 @@
 //! Schema migrations, embedded in the binary: one ordered sequence per backend. Both sequences
 //! must reach the same version with the same meaning (a test checks the versions agree).
 
-use crate::{Backend, Result, Store, StorageError};
+use crate::{Backend, Result, StorageError, Store};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -59,7 +59,9 @@ impl Store {
     /// Reads the schema version without changing anything (readiness probes call this often).
     pub async fn schema_status(&self) -> Result<SchemaStatus> {
         let exists_sql = match self.backend {
-            Backend::Sqlite(_) => "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'cirtkit_schema'",
+            Backend::Sqlite(_) => {
+                "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'cirtkit_schema'"
+            }
             Backend::Postgres(_) => "SELECT to_regclass('cirtkit_schema') IS NOT NULL",
         };
         let current: i64 = on_pool!(self, pool => {

@@ -2,11 +2,11 @@
 //! SQLite always and against PostgreSQL when `CIRTKIT_TEST_DATABASE_URL` is set; each PostgreSQL
 //! test works in a fresh schema of its own, dropped afterwards, so tests run in parallel.
 
-use crate::{ConnectOptions, DatabaseUrl, NewUserRecord, Store, StorageError};
+use crate::{ConnectOptions, DatabaseUrl, NewUserRecord, StorageError, Store};
 use chrono::{DateTime, TimeZone, Utc};
 use cirtkit_domain::{
-    Contact, ContactRole, IncidentState, JournalKind, LinkKind, NewIncident, NewOrganisation,
-    NewPartner, Observable, Role, Sector, SlaPolicy, Tlp,
+    Contact, ContactRole, IncidentState, JournalKind, LinkKind, NewIncident, NewOrganisation, NewPartner, Observable,
+    Role, Sector, SlaPolicy, Tlp,
 };
 use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -265,7 +265,8 @@ async fn incidents_are_numbered_per_year_and_keep_their_parts(store: &Store) {
     let second = tx.insert_incident(&sample_incident("Second"), "CIRT", sla.due(new.severity, tx.now())).await.unwrap();
     tx.commit().await.unwrap();
     let mut tx = store.begin("test", t(2027, 1, 2)).await.unwrap();
-    let next_year = tx.insert_incident(&sample_incident("New year"), "CIRT", sla.due(new.severity, tx.now())).await.unwrap();
+    let next_year =
+        tx.insert_incident(&sample_incident("New year"), "CIRT", sla.due(new.severity, tx.now())).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(first.reference.to_string(), "CIRT-2026-00001");
     assert_eq!(second.reference.to_string(), "CIRT-2026-00002");
@@ -304,7 +305,10 @@ async fn incidents_are_numbered_per_year_and_keep_their_parts(store: &Store) {
 async fn stale_state_changes_are_refused(store: &Store) {
     let sla = SlaPolicy::default();
     let mut tx = store.begin("test", t(2026, 4, 1)).await.unwrap();
-    let incident = tx.insert_incident(&sample_incident("Race"), "CIRT", sla.due(cirtkit_domain::Severity::Low, tx.now())).await.unwrap();
+    let incident = tx
+        .insert_incident(&sample_incident("Race"), "CIRT", sla.due(cirtkit_domain::Severity::Low, tx.now()))
+        .await
+        .unwrap();
     tx.set_incident_state(&incident, IncidentState::Triage).await.unwrap();
     tx.commit().await.unwrap();
     let mut tx = store.begin("test", t(2026, 4, 2)).await.unwrap();

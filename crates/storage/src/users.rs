@@ -1,6 +1,6 @@
 //! Storage of user accounts and API tokens. Passwords and tokens arrive here already hashed.
 
-use crate::{Result, Store, StorageError, WriteTx};
+use crate::{Result, StorageError, Store, WriteTx};
 use chrono::{DateTime, Utc};
 use cirtkit_domain::{EmailAddress, Language, OrganisationId, Role, TokenId, User, UserId, UserName};
 use serde::Serialize;
@@ -25,8 +25,7 @@ pub struct TokenRecord {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-const USER_COLUMNS: &str =
-    "u.id, u.name, u.display_name, u.email, u.role, u.organisation_id, u.language, u.disabled, u.created_at, u.password_hash";
+const USER_COLUMNS: &str = "u.id, u.name, u.display_name, u.email, u.role, u.organisation_id, u.language, u.disabled, u.created_at, u.password_hash";
 
 macro_rules! user_row {
     ($r:expr) => {{
@@ -245,8 +244,14 @@ impl WriteTx {
             return Err(StorageError::Conflict(format!("token {} is already revoked", token.id)));
         }
         let after = TokenRecord { revoked_at: Some(now), ..token.clone() };
-        self.audit("token.revoke", "token", token.id, Some(serde_json::to_value(token)?), Some(serde_json::to_value(&after)?))
-            .await?;
+        self.audit(
+            "token.revoke",
+            "token",
+            token.id,
+            Some(serde_json::to_value(token)?),
+            Some(serde_json::to_value(&after)?),
+        )
+        .await?;
         Ok(after)
     }
 }

@@ -23,9 +23,7 @@ pub(crate) async fn healthz() -> Json<serde_json::Value> {
 
 /// `GET /readyz`.
 pub(crate) async fn readyz(State(state): State<WebState>) -> Response {
-    readiness(state.services().store(), READINESS_TIMEOUT)
-        .await
-        .into_response()
+    readiness(state.services().store(), READINESS_TIMEOUT).await.into_response()
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -44,28 +42,16 @@ pub(crate) async fn readiness(store: &Store, limit: Duration) -> Readiness {
 }
 
 async fn within(limit: Duration, check: impl Future<Output = Readiness>) -> Readiness {
-    tokio::time::timeout(limit, check)
-        .await
-        .unwrap_or_else(|_| {
-            tracing::warn!(
-                limit_ms = limit.as_millis(),
-                "not ready: the database did not answer in time"
-            );
-            Readiness::NotReady {
-                reason: format!(
-                    "database unreachable: no answer within {} ms",
-                    limit.as_millis()
-                ),
-            }
-        })
+    tokio::time::timeout(limit, check).await.unwrap_or_else(|_| {
+        tracing::warn!(limit_ms = limit.as_millis(), "not ready: the database did not answer in time");
+        Readiness::NotReady { reason: format!("database unreachable: no answer within {} ms", limit.as_millis()) }
+    })
 }
 
 async fn check(store: &Store) -> Readiness {
     let unreachable = |error: &dyn std::fmt::Display| {
         tracing::warn!(%error, "not ready: database unreachable");
-        Readiness::NotReady {
-            reason: "database unreachable".into(),
-        }
+        Readiness::NotReady { reason: "database unreachable".into() }
     };
     if let Err(error) = store.ping().await {
         return unreachable(&error);
@@ -75,24 +61,11 @@ async fn check(store: &Store) -> Readiness {
         Err(error) => return unreachable(&error),
     };
     if schema.is_current() {
-        return Readiness::Ready {
-            schema_version: schema.current,
-        };
+        return Readiness::Ready { schema_version: schema.current };
     }
-    let remedy = if schema.current < schema.latest {
-        "run `cirtkit migrate`"
-    } else {
-        "upgrade cirtkit"
-    };
-    let reason = format!(
-        "schema at {}, this binary needs {}; {remedy}",
-        schema.current, schema.latest
-    );
-    tracing::warn!(
-        current = schema.current,
-        latest = schema.latest,
-        "not ready: schema is not current"
-    );
+    let remedy = if schema.current < schema.latest { "run `cirtkit migrate`" } else { "upgrade cirtkit" };
+    let reason = format!("schema at {}, this binary needs {}; {remedy}", schema.current, schema.latest);
+    tracing::warn!(current = schema.current, latest = schema.latest, "not ready: schema is not current");
     Readiness::NotReady { reason }
 }
 
@@ -100,14 +73,12 @@ impl IntoResponse for Readiness {
     fn into_response(self) -> Response {
         match self {
             Readiness::Ready { schema_version } => {
-                Json(json!({"status": "ready", "database": "ok", "schema_version": schema_version}))
+                Json(json!({"status": "ready", "database": "ok", "schema_version": schema_version})).into_response()
+            }
+            Readiness::NotReady { reason } => {
+                (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "not-ready", "reason": reason})))
                     .into_response()
             }
-            Readiness::NotReady { reason } => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "not-ready", "reason": reason})),
-            )
-                .into_response(),
         }
     }
 }
@@ -127,10 +98,7 @@ mod tests {
         let answer = call(&app, get("/readyz")).await;
         assert_eq!(answer.status, StatusCode::OK);
         let latest = Store::latest_schema_version();
-        assert_eq!(
-            answer.json(),
-            json!({"status": "ready", "database": "ok", "schema_version": latest})
-        );
+        assert_eq!(answer.json(), json!({"status": "ready", "database": "ok", "schema_version": latest}));
     }
 
     #[tokio::test]
@@ -141,10 +109,7 @@ mod tests {
         services.store().close().await;
         let answer = call(&app, get("/readyz")).await;
         assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(
-            answer.json(),
-            json!({"status": "not-ready", "reason": "database unreachable"})
-        );
+        assert_eq!(answer.json(), json!({"status": "not-ready", "reason": "database unreachable"}));
     }
 
     // `Services::new` loads the constituency and so needs a migrated store: an unmigrated one is
@@ -156,12 +121,7 @@ mod tests {
         let readiness = readiness(&store, READINESS_TIMEOUT).await;
         let latest = Store::latest_schema_version();
         let reason = format!("schema at 0, this binary needs {latest}; run `cirtkit migrate`");
-        assert_eq!(
-            readiness,
-            Readiness::NotReady {
-                reason: reason.clone()
-            }
-        );
+        assert_eq!(readiness, Readiness::NotReady { reason: reason.clone() });
 
         let (parts, body) = readiness.into_response().into_parts();
         assert_eq!(parts.status, StatusCode::SERVICE_UNAVAILABLE);
@@ -173,11 +133,6 @@ mod tests {
     #[tokio::test]
     async fn a_hung_database_is_not_ready_rather_than_a_hang() {
         let readiness = within(Duration::from_millis(20), std::future::pending()).await;
-        assert_eq!(
-            readiness,
-            Readiness::NotReady {
-                reason: "database unreachable: no answer within 20 ms".into()
-            }
-        );
+        assert_eq!(readiness, Readiness::NotReady { reason: "database unreachable: no answer within 20 ms".into() });
     }
 }

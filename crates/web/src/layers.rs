@@ -34,10 +34,7 @@ pub(crate) struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            body_bytes: 1024 * 1024,
-            request_timeout: Duration::from_secs(30),
-        }
+        Limits { body_bytes: 1024 * 1024, request_timeout: Duration::from_secs(30) }
     }
 }
 
@@ -53,31 +50,20 @@ const SECURITY_HEADERS: [(HeaderName, &str); 6] = [
     (header::X_FRAME_OPTIONS, "DENY"),
     (header::REFERRER_POLICY, "no-referrer"),
     (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-    (
-        HeaderName::from_static("permissions-policy"),
-        "camera=(), microphone=(), geolocation=()",
-    ),
-    (
-        HeaderName::from_static("cross-origin-opener-policy"),
-        "same-origin",
-    ),
+    (HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()"),
+    (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
 ];
 
 /// Adds the fallbacks and every layer to `routes`. Routes added to the result afterwards would
 /// miss the 405 answer and the layers: add them to `routes` first.
 pub(crate) fn apply(routes: Router<WebState>, state: WebState, limits: Limits) -> Router {
-    let [nosniff, frame, referrer, csp, permissions, opener] =
-        SECURITY_HEADERS.map(|(name, value)| {
-            SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-        });
+    let [nosniff, frame, referrer, csp, permissions, opener] = SECURITY_HEADERS
+        .map(|(name, value)| SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     // Outermost first: the request id exists before the span is made; the metrics and the
     // span see the answers the timeout and the body limit give.
     let layers = ServiceBuilder::new()
         .map_request(request_id::drop_unusable)
-        .layer(SetRequestIdLayer::new(
-            request_id::X_REQUEST_ID,
-            request_id::MakeUniqueRequestId::new(),
-        ))
+        .layer(SetRequestIdLayer::new(request_id::X_REQUEST_ID, request_id::MakeUniqueRequestId::new()))
         .layer(PropagateRequestIdLayer::new(request_id::X_REQUEST_ID))
         .layer(nosniff)
         .layer(frame)
@@ -89,40 +75,25 @@ pub(crate) fn apply(routes: Router<WebState>, state: WebState, limits: Limits) -
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
                 .on_request(DefaultOnRequest::new().level(Level::DEBUG))
-                .on_response(
-                    DefaultOnResponse::new()
-                        .level(Level::INFO)
-                        .latency_unit(LatencyUnit::Micros),
-                )
+                .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Micros))
                 // Causes of 5xx are logged where they are known (ApiError); this only flags them.
                 .on_failure(DefaultOnFailure::new().level(Level::WARN)),
         )
-        .layer(from_fn_with_state(
-            state.metrics().http().clone(),
-            metrics::record,
-        ))
+        .layer(from_fn_with_state(state.metrics().http().clone(), metrics::record))
         .layer(from_fn_with_state(limits, time_limit))
         .layer(from_fn_with_state(limits, refuse_declared_oversize))
         // Bounds every way of reading the body, extractors or not; the extractors' own default
         // limit is switched off so that this one number is the limit.
         .layer(RequestBodyLimitLayer::new(limits.body_bytes))
         .layer(DefaultBodyLimit::disable());
-    routes
-        .fallback(api::no_route)
-        .method_not_allowed_fallback(api::method_not_allowed)
-        .layer(layers)
-        .with_state(state)
+    routes.fallback(api::no_route).method_not_allowed_fallback(api::method_not_allowed).layer(layers).with_state(state)
 }
 
 /// The span of one request: the method, the matched route (or, for a miss, the path) and the
 /// request id. Never the query string or headers, which may hold personal data or credentials.
 fn request_span(request: &Request) -> Span {
     let method = request.method();
-    let request_id = request
-        .headers()
-        .get(request_id::X_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let request_id = request.headers().get(request_id::X_REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
     match request.extensions().get::<axum::extract::MatchedPath>() {
         Some(route) => tracing::info_span!("request", %method, route = route.as_str(), request_id),
         None => {
@@ -137,10 +108,7 @@ async fn time_limit(State(limits): State<Limits>, request: Request, next: Next) 
     match tokio::time::timeout(limits.request_timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
-            tracing::warn!(
-                limit_s = limits.request_timeout.as_secs(),
-                "request timed out"
-            );
+            tracing::warn!(limit_s = limits.request_timeout.as_secs(), "request timed out");
             ApiError::timeout(limits.request_timeout).into_response()
         }
     }
@@ -149,16 +117,9 @@ async fn time_limit(State(limits): State<Limits>, request: Request, next: Next) 
 /// Refuses a body whose declared length is over the limit before reading it, in JSON (the
 /// body-limit layer would answer in plain text). Bodies without a length are cut off as they
 /// are read, and the extractor reading them answers 413.
-async fn refuse_declared_oversize(
-    State(limits): State<Limits>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+async fn refuse_declared_oversize(State(limits): State<Limits>, request: Request, next: Next) -> Response {
+    let declared =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limits.body_bytes as u64) {
         return ApiError::payload_too_large(limits.body_bytes).into_response();
     }
@@ -188,26 +149,20 @@ mod tests {
             Ok(body?)
         }
         async fn broken() -> Result<(), ApiError> {
-            Err(cirtkit_service::ServiceError::Storage(
-                cirtkit_service::storage::StorageError::Database("disk I/O error".into()),
-            ))?
+            Err(cirtkit_service::ServiceError::Storage(cirtkit_service::storage::StorageError::Database(
+                "disk I/O error".into(),
+            )))?
         }
         let routes = crate::routes()
             .route("/slow", get_route(slow))
             .route("/echo", post(echo))
             .route("/broken", get_route(broken));
-        apply(
-            routes,
-            WebState::new(services(dir).await, fixture::build()),
-            limits,
-        )
+        apply(routes, WebState::new(services(dir).await, fixture::build()), limits)
     }
 
     fn post_json(body: Vec<u8>, declare_length: bool) -> Request {
-        let mut request = Request::builder()
-            .method(Method::POST)
-            .uri("/echo")
-            .header(header::CONTENT_TYPE, "application/json");
+        let mut request =
+            Request::builder().method(Method::POST).uri("/echo").header(header::CONTENT_TYPE, "application/json");
         if declare_length {
             request = request.header(header::CONTENT_LENGTH, body.len());
         }
@@ -226,18 +181,9 @@ mod tests {
         for uri in ["/healthz", "/metrics", "/nowhere"] {
             let answer = call(&app, get(uri)).await;
             for (name, value) in &SECURITY_HEADERS {
-                assert_eq!(
-                    answer.headers.get(name).map(|v| v.to_str().unwrap()),
-                    Some(*value),
-                    "{name} on {uri}"
-                );
+                assert_eq!(answer.headers.get(name).map(|v| v.to_str().unwrap()), Some(*value), "{name} on {uri}");
             }
-            assert!(
-                answer
-                    .headers
-                    .get(header::STRICT_TRANSPORT_SECURITY)
-                    .is_none()
-            );
+            assert!(answer.headers.get(header::STRICT_TRANSPORT_SECURITY).is_none());
             assert!(answer.headers.contains_key("x-request-id"), "{uri}");
         }
     }
@@ -271,14 +217,9 @@ mod tests {
     #[tokio::test]
     async fn a_slow_request_is_a_json_503_not_a_hang() {
         let dir = tempfile::tempdir().unwrap();
-        let limits = Limits {
-            request_timeout: Duration::from_millis(50),
-            ..Limits::default()
-        };
+        let limits = Limits { request_timeout: Duration::from_millis(50), ..Limits::default() };
         let app = app_with_test_routes(dir.path(), limits).await;
-        let answer = tokio::time::timeout(Duration::from_secs(5), call(&app, get("/slow")))
-            .await
-            .unwrap();
+        let answer = tokio::time::timeout(Duration::from_secs(5), call(&app, get("/slow"))).await.unwrap();
         assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(answer.json()["error"]["code"], "timeout");
         assert!(answer.headers.contains_key("x-request-id"));
@@ -317,13 +258,8 @@ mod tests {
             .finish();
         let _guard = tracing::subscriber::set_default(subscriber);
 
-        let request = |uri: &str, id: &str| {
-            Request::builder()
-                .uri(uri)
-                .header("x-request-id", id)
-                .body(Body::empty())
-                .unwrap()
-        };
+        let request =
+            |uri: &str, id: &str| Request::builder().uri(uri).header("x-request-id", id).body(Body::empty()).unwrap();
         call(&app, request("/healthz?email=someone@example.org", "id-ok")).await;
         call(&app, request("/broken?token=secret", "id-broken")).await;
         call(&app, request("/nowhere?name=someone", "id-miss")).await;
@@ -336,22 +272,14 @@ mod tests {
                 .to_owned()
         };
         let ok = line("id-ok", "finished processing request");
-        assert!(
-            ok.contains("INFO") && ok.contains("route=\"/healthz\"") && ok.contains("status=200"),
-            "{ok}"
-        );
+        assert!(ok.contains("INFO") && ok.contains("route=\"/healthz\"") && ok.contains("status=200"), "{ok}");
         let cause = line("id-broken", "request failed inside the server");
         assert!(
-            cause.contains("ERROR")
-                && cause.contains("disk I/O error")
-                && cause.contains("route=\"/broken\""),
+            cause.contains("ERROR") && cause.contains("disk I/O error") && cause.contains("route=\"/broken\""),
             "{cause}"
         );
         let miss = line("id-miss", "finished processing request");
-        assert!(
-            miss.contains("route=\"unmatched\" path=\"/nowhere\"") && miss.contains("status=404"),
-            "{miss}"
-        );
+        assert!(miss.contains("route=\"unmatched\" path=\"/nowhere\"") && miss.contains("status=404"), "{miss}");
         for private in ["someone", "secret", "email="] {
             assert!(!text.contains(private), "{private} was logged:\n{text}");
         }

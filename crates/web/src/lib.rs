@@ -48,11 +48,7 @@ impl WebState {
     /// (see [`Metrics`]); the registry is frozen from here on, so registration comes first.
     pub fn with_metrics(services: Services, metrics: Metrics) -> WebState {
         let build = metrics.build().clone();
-        WebState {
-            services,
-            metrics: Arc::new(metrics),
-            build,
-        }
+        WebState { services, metrics: Arc::new(metrics), build }
     }
 
     pub fn services(&self) -> &Services {
@@ -90,9 +86,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, version = state.build.version, commit = state.build.git_commit, "serving HTTP");
-    axum::serve(listener, router(state).into_make_service())
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(listener, router(state).into_make_service()).with_graceful_shutdown(shutdown).await?;
     tracing::info!("HTTP server stopped");
     Ok(())
 }
@@ -169,11 +163,7 @@ mod tests {
     async fn wrong_method_is_a_json_405_with_allow() {
         let dir = tempfile::tempdir().unwrap();
         let app = router(WebState::new(services(dir.path()).await, fixture::build()));
-        let request = Request::builder()
-            .method(Method::POST)
-            .uri("/healthz")
-            .body(Body::empty())
-            .unwrap();
+        let request = Request::builder().method(Method::POST).uri("/healthz").body(Body::empty()).unwrap();
         let answer = call(&app, request).await;
         assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(answer.json()["error"]["code"], "method_not_allowed");

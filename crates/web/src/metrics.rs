@@ -26,9 +26,7 @@ const UNMATCHED: &str = "unmatched";
 
 /// Upper bounds of the latency buckets, in seconds: from a cached lookup (1 ms) to the request
 /// timeout's neighbourhood (10 s).
-const LATENCY_BUCKETS: [f64; 13] = [
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+const LATENCY_BUCKETS: [f64; 13] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 /// The metrics registry and the server's own metrics.
 ///
@@ -95,17 +93,8 @@ impl Metrics {
         let mut registry = Registry::with_prefix("cirtkit");
 
         let build_info = Family::<BuildLabels, Gauge>::default();
-        build_info
-            .get_or_create(&BuildLabels {
-                version: build.version,
-                commit: build.git_commit,
-            })
-            .set(1);
-        registry.register(
-            "build_info",
-            "The version and commit of this binary (always 1)",
-            build_info,
-        );
+        build_info.get_or_create(&BuildLabels { version: build.version, commit: build.git_commit }).set(1);
+        registry.register("build_info", "The version and commit of this binary (always 1)", build_info);
 
         let http = HttpMetrics {
             requests: Family::default(),
@@ -122,11 +111,7 @@ impl Metrics {
             Unit::Seconds,
             http.latency.clone(),
         );
-        Metrics {
-            registry,
-            http,
-            build: build.clone(),
-        }
+        Metrics { registry, http, build: build.clone() }
     }
 
     /// Where other components register their metrics, at start-up.
@@ -156,16 +141,8 @@ impl Metrics {
 
 impl HttpMetrics {
     fn observe(&self, method: &'static str, route: String, status: StatusCode, elapsed: Duration) {
-        self.requests
-            .get_or_create(&RequestLabels {
-                method,
-                route: route.clone(),
-                status: status.as_u16(),
-            })
-            .inc();
-        self.latency
-            .get_or_create(&RouteLabels { method, route })
-            .observe(elapsed.as_secs_f64());
+        self.requests.get_or_create(&RequestLabels { method, route: route.clone(), status: status.as_u16() }).inc();
+        self.latency.get_or_create(&RouteLabels { method, route }).observe(elapsed.as_secs_f64());
     }
 }
 
@@ -185,17 +162,9 @@ fn method_label(method: &Method) -> &'static str {
 }
 
 /// Middleware counting and timing every request under its route.
-pub(crate) async fn record(
-    State(http): State<HttpMetrics>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub(crate) async fn record(State(http): State<HttpMetrics>, request: Request, next: Next) -> Response {
     let method = method_label(request.method());
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(UNMATCHED, MatchedPath::as_str)
-        .to_owned();
+    let route = request.extensions().get::<MatchedPath>().map_or(UNMATCHED, MatchedPath::as_str).to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
     http.observe(method, route, response.status(), started.elapsed());
@@ -204,10 +173,7 @@ pub(crate) async fn record(
 
 /// `GET /metrics`.
 pub(crate) async fn exposition(State(state): State<WebState>) -> Result<Response, ApiError> {
-    let text = state
-        .metrics()
-        .encode()
-        .map_err(|e| ApiError::internal(&e))?;
+    let text = state.metrics().encode().map_err(|e| ApiError::internal(&e))?;
     Ok(([(header::CONTENT_TYPE, OPENMETRICS)], text).into_response())
 }
 
@@ -244,10 +210,7 @@ mod tests {
         ] {
             assert!(text.contains(line), "missing {line} in\n{text}");
         }
-        assert!(
-            !text.contains("/no/such/page") && !text.contains("/another/miss"),
-            "{text}"
-        );
+        assert!(!text.contains("/no/such/page") && !text.contains("/another/miss"), "{text}");
     }
 
     #[test]

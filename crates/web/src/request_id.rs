@@ -25,9 +25,7 @@ pub(crate) fn is_sane(value: &HeaderValue) -> bool {
     let bytes = value.as_bytes();
     !bytes.is_empty()
         && bytes.len() <= MAX_LEN
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 /// Drops an incoming id that is not sane (or is given twice), because `SetRequestId` keeps
@@ -55,11 +53,7 @@ impl MakeUniqueRequestId {
     pub(crate) fn new() -> Self {
         // Each `RandomState` is seeded from the operating system's randomness.
         let random = |salt: u64| RandomState::new().hash_one((salt, std::process::id()));
-        MakeUniqueRequestId {
-            next: Arc::new(AtomicU64::new(0)),
-            prefix: random(1),
-            key: random(2),
-        }
+        MakeUniqueRequestId { next: Arc::new(AtomicU64::new(0)), prefix: random(1), key: random(2) }
     }
 
     fn next_id(&self) -> String {
@@ -78,9 +72,7 @@ fn scramble(mut z: u64) -> u64 {
 
 impl MakeRequestId for MakeUniqueRequestId {
     fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
-        HeaderValue::try_from(self.next_id())
-            .ok()
-            .map(RequestId::new)
+        HeaderValue::try_from(self.next_id()).ok().map(RequestId::new)
     }
 }
 
@@ -96,11 +88,7 @@ mod tests {
     use std::collections::HashSet;
 
     fn with_id(id: &str) -> axum::http::Request<Body> {
-        axum::http::Request::builder()
-            .uri("/healthz")
-            .header("x-request-id", id)
-            .body(Body::empty())
-            .unwrap()
+        axum::http::Request::builder().uri("/healthz").header("x-request-id", id).body(Body::empty()).unwrap()
     }
 
     #[tokio::test]
@@ -118,13 +106,7 @@ mod tests {
         let app = router(WebState::new(services(dir.path()).await, fixture::build()));
         let too_long = "a".repeat(65);
         let mut seen = HashSet::new();
-        for request in [
-            get("/healthz"),
-            get("/nowhere"),
-            with_id("two words"),
-            with_id(&too_long),
-            with_id(""),
-        ] {
+        for request in [get("/healthz"), get("/nowhere"), with_id("two words"), with_id(&too_long), with_id("")] {
             let answer = call(&app, request).await;
             let id = answer.headers["x-request-id"].to_str().unwrap().to_owned();
             assert_eq!(id.len(), 32, "{id}");
@@ -135,9 +117,7 @@ mod tests {
 
     #[test]
     fn sanity_is_length_and_alphabet() {
-        assert!(is_sane(&HeaderValue::from_static(
-            "0123456789abcdef-ABC.x_y"
-        )));
+        assert!(is_sane(&HeaderValue::from_static("0123456789abcdef-ABC.x_y")));
         assert!(is_sane(&HeaderValue::from_str(&"a".repeat(64)).unwrap()));
         assert!(!is_sane(&HeaderValue::from_str(&"a".repeat(65)).unwrap()));
         assert!(!is_sane(&HeaderValue::from_static("")));

@@ -111,10 +111,7 @@ impl ConstituencyIndex {
             IpAddr::V4(a) => self.v4.longest_match(u32::from(a)),
             IpAddr::V6(a) => match a.to_ipv4_mapped() {
                 // Falling back to the IPv6 table keeps a netblock registered in mapped form findable.
-                Some(v4) => self
-                    .v4
-                    .longest_match(u32::from(v4))
-                    .or_else(|| self.v6.longest_match(u128::from(a))),
+                Some(v4) => self.v4.longest_match(u32::from(v4)).or_else(|| self.v6.longest_match(u128::from(a))),
                 None => self.v6.longest_match(u128::from(a)),
             },
         }
@@ -127,16 +124,10 @@ impl ConstituencyIndex {
         match net.trunc() {
             IpNet::V4(n) => self.v4.covering(u32::from(n.network()), n.prefix_len()),
             IpNet::V6(n) => {
-                let mapped = n
-                    .network()
-                    .to_ipv4_mapped()
-                    .filter(|_| n.prefix_len() >= 96);
+                let mapped = n.network().to_ipv4_mapped().filter(|_| n.prefix_len() >= 96);
                 let in_v6 = || self.v6.covering(u128::from(n.network()), n.prefix_len());
                 match mapped {
-                    Some(v4) => self
-                        .v4
-                        .covering(u32::from(v4), n.prefix_len() - 96)
-                        .or_else(in_v6),
+                    Some(v4) => self.v4.covering(u32::from(v4), n.prefix_len() - 96).or_else(in_v6),
                     None => in_v6(),
                 }
             }
@@ -146,10 +137,7 @@ impl ConstituencyIndex {
     pub fn lookup_asn(&self, asn: Asn) -> Option<LookupMatch> {
         let i = self.asns.binary_search_by_key(&asn, |(a, _)| *a).ok()?;
         let (asn, organisation) = self.asns.get(i)?;
-        Some(LookupMatch {
-            organisation: *organisation,
-            matched_by: MatchedBy::Asn(*asn),
-        })
+        Some(LookupMatch { organisation: *organisation, matched_by: MatchedBy::Asn(*asn) })
     }
 
     /// The owner of the longest registered domain among the name and its parents, so that
@@ -158,15 +146,9 @@ impl ConstituencyIndex {
     pub fn lookup_domain(&self, d: &DomainName) -> Option<LookupMatch> {
         d.suffixes().find_map(|suffix| {
             // DomainName orders as its canonical string, so searching by &str agrees with the sort.
-            let i = self
-                .domains
-                .binary_search_by(|(name, _)| name.as_str().cmp(suffix))
-                .ok()?;
+            let i = self.domains.binary_search_by(|(name, _)| name.as_str().cmp(suffix)).ok()?;
             let (name, organisation) = self.domains.get(i)?;
-            Some(LookupMatch {
-                organisation: *organisation,
-                matched_by: MatchedBy::Domain(name.clone()),
-            })
+            Some(LookupMatch { organisation: *organisation, matched_by: MatchedBy::Domain(name.clone()) })
         })
     }
 
@@ -269,11 +251,7 @@ struct PrefixTable<B: Block> {
 
 impl<B: Block> Default for PrefixTable<B> {
     fn default() -> Self {
-        Self {
-            starts: Vec::new(),
-            slots: Vec::new(),
-            prefixes: Vec::new(),
-        }
+        Self { starts: Vec::new(), slots: Vec::new(), prefixes: Vec::new() }
     }
 }
 
@@ -284,14 +262,8 @@ impl<B: Block> PrefixTable<B> {
         entries.sort_unstable_by_key(|(net, owner)| (net.first(), net.len(), *owner));
         entries.dedup_by_key(|(net, _)| (net.first(), net.len()));
 
-        let mut prefixes: Vec<Prefix<B>> = entries
-            .into_iter()
-            .map(|(net, owner)| Prefix {
-                net,
-                owner,
-                parent: NONE,
-            })
-            .collect();
+        let mut prefixes: Vec<Prefix<B>> =
+            entries.into_iter().map(|(net, owner)| Prefix { net, owner, parent: NONE }).collect();
         let mut ranges = RangeWriter::<B>::with_capacity(2 * prefixes.len() + 1);
 
         // Prefixes are either disjoint or nested, so the ones still open at any point form a
@@ -344,11 +316,7 @@ impl<B: Block> PrefixTable<B> {
 
         prefixes.shrink_to_fit();
         let (starts, slots) = ranges.finish();
-        Self {
-            starts,
-            slots,
-            prefixes,
-        }
+        Self { starts, slots, prefixes }
     }
 
     /// The most specific netblock holding `addr`.
@@ -376,10 +344,7 @@ impl<B: Block> PrefixTable<B> {
 
 impl<B: Block> Prefix<B> {
     fn lookup_match(&self) -> LookupMatch {
-        LookupMatch {
-            organisation: self.owner,
-            matched_by: MatchedBy::Netblock(self.net.to_net()),
-        }
+        LookupMatch { organisation: self.owner, matched_by: MatchedBy::Netblock(self.net.to_net()) }
     }
 }
 
@@ -395,11 +360,7 @@ struct RangeWriter<B: Block> {
 
 impl<B: Block> RangeWriter<B> {
     fn with_capacity(n: usize) -> Self {
-        Self {
-            starts: Vec::with_capacity(n),
-            slots: Vec::with_capacity(n),
-            next: None,
-        }
+        Self { starts: Vec::with_capacity(n), slots: Vec::with_capacity(n), next: None }
     }
 
     fn push(&mut self, start: B::Addr, end: B::Addr, slot: u32) {
@@ -508,11 +469,7 @@ mod tests {
 
     #[test]
     fn children_at_both_ends_of_a_parent() {
-        let idx = index(&[
-            ("10.0.0.0/8", 1),
-            ("10.0.0.0/24", 2),
-            ("10.255.255.0/24", 3),
-        ]);
+        let idx = index(&[("10.0.0.0/8", 1), ("10.0.0.0/24", 2), ("10.255.255.0/24", 3)]);
         assert_eq!(owner(&idx, "10.0.0.255"), some(2, "10.0.0.0/24"));
         assert_eq!(owner(&idx, "10.0.1.0"), some(1, "10.0.0.0/8"));
         assert_eq!(owner(&idx, "10.255.254.255"), some(1, "10.0.0.0/8"));
@@ -542,16 +499,10 @@ mod tests {
         assert_eq!(owner(&idx, "0.0.0.0"), some(3, "0.0.0.0/32"));
         assert_eq!(owner(&idx, "0.0.0.1"), some(1, "0.0.0.0/0"));
         assert_eq!(owner(&idx, "255.255.255.254"), some(1, "0.0.0.0/0"));
-        assert_eq!(
-            owner(&idx, "255.255.255.255"),
-            some(2, "255.255.255.255/32")
-        );
+        assert_eq!(owner(&idx, "255.255.255.255"), some(2, "255.255.255.255/32"));
         assert_eq!(owner(&idx, "::"), some(6, "::/128"));
         assert_eq!(owner(&idx, "::1"), some(4, "::/0"));
-        assert_eq!(
-            owner(&idx, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe"),
-            some(4, "::/0")
-        );
+        assert_eq!(owner(&idx, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe"), some(4, "::/0"));
         assert_eq!(
             owner(&idx, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
             some(5, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128")
@@ -566,32 +517,18 @@ mod tests {
         let idx = index(&[("255.255.255.0/24", 1), ("ffff::/16", 2)]);
         assert_eq!(owner(&idx, "255.255.255.255"), some(1, "255.255.255.0/24"));
         assert_eq!(owner(&idx, "255.255.254.255"), None);
-        assert_eq!(
-            owner(&idx, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
-            some(2, "ffff::/16")
-        );
+        assert_eq!(owner(&idx, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), some(2, "ffff::/16"));
         assert_eq!(owner(&idx, "fffe::"), None);
     }
 
     #[test]
     fn nested_v6_prefixes_and_families_kept_apart() {
-        let idx = index(&[
-            ("2001:db8::/32", 1),
-            ("2001:db8:1::/48", 2),
-            ("2001:db8:1:2::/64", 3),
-            ("10.0.0.0/8", 4),
-        ]);
+        let idx = index(&[("2001:db8::/32", 1), ("2001:db8:1::/48", 2), ("2001:db8:1:2::/64", 3), ("10.0.0.0/8", 4)]);
         assert_eq!(owner(&idx, "2001:db8::1"), some(1, "2001:db8::/32"));
         assert_eq!(owner(&idx, "2001:db8:1::"), some(2, "2001:db8:1::/48"));
-        assert_eq!(
-            owner(&idx, "2001:db8:1:2:ffff:ffff:ffff:ffff"),
-            some(3, "2001:db8:1:2::/64")
-        );
+        assert_eq!(owner(&idx, "2001:db8:1:2:ffff:ffff:ffff:ffff"), some(3, "2001:db8:1:2::/64"));
         assert_eq!(owner(&idx, "2001:db8:1:3::"), some(2, "2001:db8:1::/48"));
-        assert_eq!(
-            owner(&idx, "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"),
-            some(1, "2001:db8::/32")
-        );
+        assert_eq!(owner(&idx, "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"), some(1, "2001:db8::/32"));
         assert_eq!(owner(&idx, "2001:db9::"), None);
         // 10.0.0.0/8 as an integer is ::a00:0/104 in IPv6: the families must not mix.
         assert_eq!(owner(&idx, "::a00:1"), None);
@@ -624,19 +561,12 @@ mod tests {
         assert_eq!(owner(&idx, "::ffff:192.0.2.1"), some(1, "192.0.2.0/24"));
         // An IPv4 address no netblock covers falls back to the IPv6 table, where ::/0 holds it.
         assert_eq!(owner(&idx, "::ffff:198.51.100.1"), some(2, "::/0"));
-        assert_eq!(
-            owner_net(&idx, "::ffff:192.0.2.128/121"),
-            some(1, "192.0.2.0/24")
-        );
+        assert_eq!(owner_net(&idx, "::ffff:192.0.2.128/121"), some(1, "192.0.2.0/24"));
         // The IPv4-compatible form (::a.b.c.d) is deprecated and stays IPv6.
         assert_eq!(owner(&idx, "::192.0.2.1"), some(2, "::/0"));
         let only_v4 = index(&[("192.0.2.0/24", 1)]);
         let mapped = IpAddr::V6(Ipv4Addr::new(192, 0, 2, 200).to_ipv6_mapped());
-        assert_eq!(
-            only_v4.lookup_ip(mapped).map(|m| m.organisation),
-            Some(org(1)),
-            "{mapped}"
-        );
+        assert_eq!(only_v4.lookup_ip(mapped).map(|m| m.organisation), Some(org(1)), "{mapped}");
         assert_eq!(owner(&only_v4, "::ffff:192.0.3.1"), None);
     }
 
@@ -663,10 +593,7 @@ mod tests {
         assert_eq!(owner_net(&idx, "11.0.0.0/24"), None);
         // Host bits in the query are ignored.
         assert_eq!(owner_net(&idx, "10.1.2.99/24"), some(3, "10.1.2.0/24"));
-        assert_eq!(
-            owner_net(&idx, "2001:db8:1:5::/64"),
-            some(5, "2001:db8:1::/48")
-        );
+        assert_eq!(owner_net(&idx, "2001:db8:1:5::/64"), some(5, "2001:db8:1::/48"));
         assert_eq!(owner_net(&idx, "2001:db8::/31"), None);
         assert_eq!(owner_net(&idx, "2001:db8::/47"), some(4, "2001:db8::/32"));
     }
@@ -674,22 +601,14 @@ mod tests {
     #[test]
     fn asns_match_exactly_with_the_lowest_id_on_duplicates() {
         let mut b = ConstituencyIndex::builder();
-        b.asn(Asn::new(64500), org(9))
-            .asn(Asn::new(64500), org(2))
-            .asn(Asn::new(64501), org(3));
+        b.asn(Asn::new(64500), org(9)).asn(Asn::new(64500), org(2)).asn(Asn::new(64501), org(3));
         let idx = b.build();
         assert!(!idx.is_empty());
         assert_eq!(
             idx.lookup_asn(Asn::new(64500)),
-            Some(LookupMatch {
-                organisation: org(2),
-                matched_by: MatchedBy::Asn(Asn::new(64500))
-            })
+            Some(LookupMatch { organisation: org(2), matched_by: MatchedBy::Asn(Asn::new(64500)) })
         );
-        assert_eq!(
-            idx.lookup_asn(Asn::new(64501)).map(|m| m.organisation),
-            Some(org(3))
-        );
+        assert_eq!(idx.lookup_asn(Asn::new(64501)).map(|m| m.organisation), Some(org(3)));
         assert_eq!(idx.lookup_asn(Asn::new(64502)), None);
         assert_eq!(idx.lookup_asn(Asn::new(0)), None);
     }
@@ -706,24 +625,12 @@ mod tests {
         let found = |s: &str| idx.lookup_domain(&d(s));
         assert_eq!(
             found("mail.ministry.example.org"),
-            Some(LookupMatch {
-                organisation: org(2),
-                matched_by: MatchedBy::Domain(d("ministry.example.org")),
-            })
+            Some(LookupMatch { organisation: org(2), matched_by: MatchedBy::Domain(d("ministry.example.org")) })
         );
-        assert_eq!(
-            found("ministry.example.org").map(|m| m.organisation),
-            Some(org(2))
-        );
-        assert_eq!(
-            found("www.example.org").map(|m| m.organisation),
-            Some(org(1))
-        );
+        assert_eq!(found("ministry.example.org").map(|m| m.organisation), Some(org(2)));
+        assert_eq!(found("www.example.org").map(|m| m.organisation), Some(org(1)));
         assert_eq!(found("Example.ORG").map(|m| m.organisation), Some(org(1)));
-        assert_eq!(
-            found("a.b.c.other.example").map(|m| m.organisation),
-            Some(org(3))
-        );
+        assert_eq!(found("a.b.c.other.example").map(|m| m.organisation), Some(org(3)));
         // A suffix of the text that is not a parent domain does not match.
         assert_eq!(found("notexample.org"), None);
         assert_eq!(found("example.net"), None);
@@ -732,19 +639,13 @@ mod tests {
 
     #[test]
     fn matches_serialise_with_their_kind() {
-        let m = LookupMatch {
-            organisation: org(4),
-            matched_by: MatchedBy::Netblock(net("192.0.2.0/24")),
-        };
+        let m = LookupMatch { organisation: org(4), matched_by: MatchedBy::Netblock(net("192.0.2.0/24")) };
         assert_eq!(
             serde_json::to_value(&m).unwrap(),
             serde_json::json!({"organisation": 4, "matched_by": {"by": "netblock", "value": "192.0.2.0/24"}})
         );
         let a = MatchedBy::Asn(Asn::new(64500));
-        assert_eq!(
-            serde_json::to_value(&a).unwrap(),
-            serde_json::json!({"by": "asn", "value": "AS64500"})
-        );
+        assert_eq!(serde_json::to_value(&a).unwrap(), serde_json::json!({"by": "asn", "value": "AS64500"}));
     }
 
     #[test]
@@ -753,23 +654,14 @@ mod tests {
         let mut b = ConstituencyIndex::builder();
         for i in 0..65_536u32 {
             let base = Ipv4Addr::from(0x0a00_0000 | (i << 8));
-            b.netblock(
-                IpNet::V4(Ipv4Net::new(base, 24).unwrap()),
-                org(i64::from(i)),
-            );
-            b.netblock(
-                IpNet::V4(Ipv4Net::new(base, 28).unwrap()),
-                org(i64::from(i) + 100_000),
-            );
+            b.netblock(IpNet::V4(Ipv4Net::new(base, 24).unwrap()), org(i64::from(i)));
+            b.netblock(IpNet::V4(Ipv4Net::new(base, 28).unwrap()), org(i64::from(i) + 100_000));
         }
         let idx = b.build();
         assert_eq!(idx.netblock_count(), 131_072);
         assert_eq!(owner(&idx, "10.1.2.3"), some(100_258, "10.1.2.0/28"));
         assert_eq!(owner(&idx, "10.1.2.16"), some(258, "10.1.2.0/24"));
-        assert_eq!(
-            owner(&idx, "10.255.255.255"),
-            some(65_535, "10.255.255.0/24")
-        );
+        assert_eq!(owner(&idx, "10.255.255.255"), some(65_535, "10.255.255.0/24"));
         assert_eq!(owner(&idx, "11.0.0.0"), None);
     }
 
@@ -780,10 +672,7 @@ mod tests {
             .iter()
             .filter(|(n, _)| holds(n))
             .min_by_key(|(n, o)| (std::cmp::Reverse(n.prefix_len()), *o))
-            .map(|(n, o)| LookupMatch {
-                organisation: org(*o),
-                matched_by: MatchedBy::Netblock(n.trunc()),
-            })
+            .map(|(n, o)| LookupMatch { organisation: org(*o), matched_by: MatchedBy::Netblock(n.trunc()) })
     }
 
     /// Prefixes inside a small space (10.0.0.0/16, 2001:db8::/112), so that random ones nest and

@@ -3,8 +3,7 @@
 //! is reported with its line number, and nothing is imported from a file with any bad row.
 
 use crate::{
-    Asn, Contact, ContactRole, Country, DomainName, EmailAddress, Language, NewOrganisation,
-    Organisation, Sector,
+    Asn, Contact, ContactRole, Country, DomainName, EmailAddress, Language, NewOrganisation, Organisation, Sector,
 };
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
@@ -12,8 +11,18 @@ use std::collections::BTreeMap;
 
 /// The CSV header, which an import requires as its first line.
 pub const CSV_HEADER: [&str; 12] = [
-    "organisation", "record", "sector", "country", "languages", "value", "name", "email", "phone", "language",
-    "role", "openpgp_key",
+    "organisation",
+    "record",
+    "sector",
+    "country",
+    "languages",
+    "value",
+    "name",
+    "email",
+    "phone",
+    "language",
+    "role",
+    "openpgp_key",
 ];
 
 const JSON_FORMAT: &str = "cirtkit-constituency";
@@ -49,8 +58,21 @@ pub fn to_csv(orgs: &[Organisation]) -> Result<String> {
         let o = &org.details;
         let name = o.name.as_str();
         let langs = o.languages.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(" ");
-        w.write_record([name, "organisation", o.sector.as_str(), o.country.as_str(), &langs, "", "", "", "", "", "", ""])
-            .map_err(io)?;
+        w.write_record([
+            name,
+            "organisation",
+            o.sector.as_str(),
+            o.country.as_str(),
+            &langs,
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ])
+        .map_err(io)?;
         let simple = |w: &mut csv::Writer<Vec<u8>>, kind: &str, value: String| {
             w.write_record([name, kind, "", "", "", &value, "", "", "", "", "", ""]).map_err(io)
         };
@@ -267,8 +289,7 @@ pub fn to_json(orgs: &[Organisation]) -> Result<String> {
 
 /// Reads the JSON format.
 pub fn from_json(input: &[u8]) -> Result<Vec<NewOrganisation>> {
-    let doc: Document = serde_json::from_slice(input)
-        .map_err(|e| at_line(e.line() as u64, format!("{e}")))?;
+    let doc: Document = serde_json::from_slice(input).map_err(|e| at_line(e.line() as u64, format!("{e}")))?;
     if doc.format != JSON_FORMAT || doc.version != JSON_VERSION {
         return Err(whole(format!(
             "this is not a {JSON_FORMAT} document of version {JSON_VERSION} (found {:?} version {})",
@@ -330,7 +351,10 @@ xyz
 ";
 
     fn stored(orgs: Vec<NewOrganisation>) -> Vec<Organisation> {
-        orgs.into_iter().enumerate().map(|(i, details)| Organisation { id: OrganisationId(i as i64 + 1), details }).collect()
+        orgs.into_iter()
+            .enumerate()
+            .map(|(i, details)| Organisation { id: OrganisationId(i as i64 + 1), details })
+            .collect()
     }
 
     #[test]
@@ -377,7 +401,8 @@ xyz
             .unwrap_err()
             .to_string();
         assert!(e.contains("line 1") && e.contains("country"), "{e}");
-        let e = from_json(br#"{"format":"cirtkit-constituency","version":1,"organisations":[],"extra":1}"#).unwrap_err();
+        let e =
+            from_json(br#"{"format":"cirtkit-constituency","version":1,"organisations":[],"extra":1}"#).unwrap_err();
         assert!(e.to_string().contains("unknown field"), "{e}");
         assert!(from_json(b"[]").is_err());
     }

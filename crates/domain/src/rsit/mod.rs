@@ -36,30 +36,23 @@ impl Rsit {
         let input = format!("{class}/{kind}");
         let class_l = class.trim().to_ascii_lowercase();
         let kind_l = kind.trim().to_ascii_lowercase();
-        let (ci, c) = table::CLASSES
-            .iter()
-            .enumerate()
-            .find(|(_, c)| c.value == class_l)
-            .ok_or_else(|| {
-                let names: Vec<_> = table::CLASSES.iter().map(|c| c.value).collect();
-                ParseError::new("RSIT class", &input, format!("use one of {}", names.join(", ")))
-            })?;
+        let (ci, c) = table::CLASSES.iter().enumerate().find(|(_, c)| c.value == class_l).ok_or_else(|| {
+            let names: Vec<_> = table::CLASSES.iter().map(|c| c.value).collect();
+            ParseError::new("RSIT class", &input, format!("use one of {}", names.join(", ")))
+        })?;
         let ti = c.types.iter().position(|t| t.value == kind_l).ok_or_else(|| {
             let names: Vec<_> = c.types.iter().map(|t| t.value).collect();
-            ParseError::new(
-                "RSIT type",
-                &input,
-                format!("the class {} has the types {}", c.value, names.join(", ")),
-            )
+            ParseError::new("RSIT type", &input, format!("the class {} has the types {}", c.value, names.join(", ")))
         })?;
         Ok(Rsit { class: ci as u8, kind: ti as u8 })
     }
 
     /// Every classification in the taxonomy, in its order.
     pub fn all() -> impl Iterator<Item = Rsit> {
-        table::CLASSES.iter().enumerate().flat_map(|(ci, c)| {
-            (0..c.types.len()).map(move |ti| Rsit { class: ci as u8, kind: ti as u8 })
-        })
+        table::CLASSES
+            .iter()
+            .enumerate()
+            .flat_map(|(ci, c)| (0..c.types.len()).map(move |ti| Rsit { class: ci as u8, kind: ti as u8 }))
     }
 
     /// The class names, in the taxonomy's order.
@@ -148,8 +141,7 @@ mod tests {
 
     #[test]
     fn table_matches_the_taxonomy_file() {
-        let json: serde_json::Value =
-            serde_json::from_str(include_str!("../../data/rsit-machinetag.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(include_str!("../../data/rsit-machinetag.json")).unwrap();
         let mut from_file = Vec::new();
         for v in json["values"].as_array().unwrap() {
             for e in v["entry"].as_array().unwrap() {

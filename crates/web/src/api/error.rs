@@ -39,12 +39,7 @@ struct Detail<'a> {
 impl ApiError {
     /// A caller's mistake: `message` should say how to put it right.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-            cause: None,
-        }
+        ApiError { status, code, message: message.into(), cause: None }
     }
 
     /// Our fault: the caller learns only that it happened; `cause` (with its source chain) is logged.
@@ -70,22 +65,12 @@ impl ApiError {
     }
 
     pub(crate) fn no_route(method: &Method, path: &str) -> ApiError {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no route for {method} {path}"),
-        )
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no route for {method} {path}"))
     }
 
     pub(crate) fn method_not_allowed(method: &Method, path: &str) -> ApiError {
-        let message = format!(
-            "{method} is not allowed on {path}; the Allow header lists the methods that are"
-        );
-        ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            message,
-        )
+        let message = format!("{method} is not allowed on {path}; the Allow header lists the methods that are");
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", message)
     }
 
     pub(crate) fn payload_too_large(limit_bytes: usize) -> ApiError {
@@ -96,10 +81,7 @@ impl ApiError {
     /// 503 rather than 408: the time ran out on our side (a slow handler or database) at least as
     /// often as on the caller's, and 503 tells clients and proxies that a retry later may work.
     pub(crate) fn timeout(limit: Duration) -> ApiError {
-        let message = format!(
-            "the request was not answered within {} s; try again later",
-            limit.as_secs()
-        );
+        let message = format!("the request was not answered within {} s; try again later", limit.as_secs());
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", message)
     }
 }
@@ -158,18 +140,11 @@ impl IntoResponse for ApiError {
         if let Some(cause) = &self.cause {
             tracing::error!(code = self.code, status = self.status.as_u16(), cause = %cause, "request failed inside the server");
         }
-        let body = Body {
-            error: Detail {
-                code: self.code,
-                message: &self.message,
-            },
-        };
+        let body = Body { error: Detail { code: self.code, message: &self.message } };
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             // RFC 9110 requires a challenge with 401; the API takes bearer tokens.
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }
@@ -180,17 +155,11 @@ mod tests {
     use super::*;
     use cirtkit_service::storage::StorageError;
 
-    async fn answer(
-        error: impl Into<ApiError>,
-    ) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+    async fn answer(error: impl Into<ApiError>) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
         let (parts, body) = error.into().into_response().into_parts();
         let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
         assert_eq!(parts.headers[header::CONTENT_TYPE], "application/json");
-        (
-            parts.status,
-            parts.headers,
-            serde_json::from_slice(&bytes).unwrap(),
-        )
+        (parts.status, parts.headers, serde_json::from_slice(&bytes).unwrap())
     }
 
     fn body(code: &str, message: &str) -> serde_json::Value {
@@ -199,10 +168,7 @@ mod tests {
 
     #[tokio::test]
     async fn unauthenticated_is_401_with_a_bearer_challenge() {
-        let (status, headers, json) = answer(ServiceError::Unauthenticated(
-            "the token has expired".into(),
-        ))
-        .await;
+        let (status, headers, json) = answer(ServiceError::Unauthenticated("the token has expired".into())).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(json, body("unauthenticated", "the token has expired"));
         assert_eq!(headers[header::WWW_AUTHENTICATE], "Bearer");
@@ -210,36 +176,28 @@ mod tests {
 
     #[tokio::test]
     async fn forbidden_is_403() {
-        let (status, _, json) = answer(ServiceError::Forbidden(
-            "analysts may not manage users".into(),
-        ))
-        .await;
+        let (status, _, json) = answer(ServiceError::Forbidden("analysts may not manage users".into())).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert_eq!(json, body("forbidden", "analysts may not manage users"));
     }
 
     #[tokio::test]
     async fn invalid_is_422() {
-        let (status, _, json) = answer(ServiceError::Invalid(
-            "TLP:PURPLE is not a TLP 2.0 label".into(),
-        ))
-        .await;
+        let (status, _, json) = answer(ServiceError::Invalid("TLP:PURPLE is not a TLP 2.0 label".into())).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(json, body("invalid", "TLP:PURPLE is not a TLP 2.0 label"));
     }
 
     #[tokio::test]
     async fn not_found_is_404() {
-        let (status, _, json) =
-            answer(ServiceError::NotFound("no incident CIRT-2026-00001".into())).await;
+        let (status, _, json) = answer(ServiceError::NotFound("no incident CIRT-2026-00001".into())).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(json, body("not_found", "no incident CIRT-2026-00001"));
     }
 
     #[tokio::test]
     async fn conflict_is_409() {
-        let (status, _, json) =
-            answer(ServiceError::Conflict("the incident is closed".into())).await;
+        let (status, _, json) = answer(ServiceError::Conflict("the incident is closed".into())).await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(json, body("conflict", "the incident is closed"));
     }
@@ -251,34 +209,21 @@ mod tests {
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(json["error"]["code"], "internal");
         let message = json["error"]["message"].as_str().unwrap();
-        assert!(
-            !message.contains("disk") && !message.contains("/var/lib"),
-            "{message}"
-        );
+        assert!(!message.contains("disk") && !message.contains("/var/lib"), "{message}");
         assert!(message.contains("x-request-id"), "{message}");
     }
 
     #[tokio::test]
     async fn storage_errors_that_the_caller_caused_keep_their_status() {
-        let (status, _, _) = answer(ServiceError::from(StorageError::Conflict(
-            "it already exists".into(),
-        )))
-        .await;
+        let (status, _, _) = answer(ServiceError::from(StorageError::Conflict("it already exists".into()))).await;
         assert_eq!(status, StatusCode::CONFLICT);
     }
 
     #[tokio::test]
     async fn the_edge_errors_have_their_statuses() {
         let (status, _, json) = answer(ApiError::no_route(&Method::GET, "/x")).await;
-        assert_eq!(
-            (status, json),
-            (
-                StatusCode::NOT_FOUND,
-                body("not_found", "no route for GET /x")
-            )
-        );
-        let (status, _, json) =
-            answer(ApiError::method_not_allowed(&Method::DELETE, "/healthz")).await;
+        assert_eq!((status, json), (StatusCode::NOT_FOUND, body("not_found", "no route for GET /x")));
+        let (status, _, json) = answer(ApiError::method_not_allowed(&Method::DELETE, "/healthz")).await;
         assert_eq!(
             (status, json["error"]["code"].as_str()),
             (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed"))
@@ -289,10 +234,7 @@ mod tests {
             (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large"))
         );
         let (status, _, json) = answer(ApiError::timeout(Duration::from_secs(30))).await;
-        assert_eq!(
-            (status, json["error"]["code"].as_str()),
-            (StatusCode::SERVICE_UNAVAILABLE, Some("timeout"))
-        );
+        assert_eq!((status, json["error"]["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("timeout")));
     }
 
     #[test]
@@ -310,9 +252,6 @@ mod tests {
             }
         }
         let error = ApiError::internal(&Outer(std::io::Error::other("disk full")));
-        assert_eq!(
-            error.cause.as_deref(),
-            Some("cannot write the journal: disk full")
-        );
+        assert_eq!(error.cause.as_deref(), Some("cannot write the journal: disk full"));
     }
 }
