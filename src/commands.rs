@@ -129,7 +129,7 @@ async fn demo(config: &Config, args: DemoArgs) -> Result<ExitCode> {
     );
     println!("Accounts (passwords shown only this once):");
     for a in &summary.accounts {
-        println!("  {:<12} {:<12} {}", a.name, a.role, a.password);
+        println!("  {:<16} {:<12} {}", a.name, a.role, a.password);
     }
     if args.no_serve {
         return Ok(ExitCode::SUCCESS);

@@ -217,6 +217,19 @@ async fn everything_also_works_on_postgresql() {
     pg.drop_schema().await;
 }
 
+#[tokio::test]
+async fn the_demonstration_also_seeds_postgresql() {
+    let Some(pg) = PgSchema::create("demo").await else { return };
+    let mut i = Instance::sqlite();
+    i.database_url = Some(pg.url.clone());
+    i.ok(&["demo", "--no-serve"]);
+    let s = json(&i.ok(&["status", "--json"]));
+    assert!(s["organisations"].as_i64().unwrap() >= 50 && s["incidents"].as_i64().unwrap() >= 200, "{s}");
+    assert_eq!(s["backend"], "postgres");
+    assert!(i.ok(&["audit", "verify"]).contains("intact"));
+    pg.drop_schema().await;
+}
+
 #[test]
 fn demo_seeds_a_realistic_cirt() {
     let i = Instance::sqlite();

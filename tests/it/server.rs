@@ -57,9 +57,9 @@ fn the_binary_serves_and_stops_gracefully_on_sigterm() {
     let mut addr = None;
     while addr.is_none() && Instant::now() < deadline {
         let Some(Ok(line)) = lines.next() else { break };
-        if line.contains("cirtkit is serving") {
+        if line.contains("serving HTTP") {
             let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-            addr = v["addr"].as_str().map(str::to_owned);
+            addr = v["address"].as_str().map(str::to_owned);
         }
     }
     let addr = addr.expect("the server said where it listens");
@@ -79,5 +79,5 @@ fn the_binary_serves_and_stops_gracefully_on_sigterm() {
     };
     assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    assert!(rest.iter().any(|l| l.contains("cirtkit stopped")), "{rest:?}");
+    assert!(rest.iter().any(|l| l.contains("HTTP server stopped")), "{rest:?}");
 }

@@ -39,7 +39,12 @@ pub fn init_logging(config: &Config) {
     use tracing_subscriber::{EnvFilter, fmt};
     let filter =
         EnvFilter::try_new(format!("{},sqlx=warn", config.log.level)).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    use std::io::IsTerminal;
+    let builder = fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false);
     let _ = match config.log.format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Text => builder.compact().try_init(),
@@ -110,11 +115,7 @@ impl Application {
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), AppError> {
-        let addr = self.local_addr()?;
-        tracing::info!(%addr, "cirtkit is serving");
-        cirtkit_web::serve(self.listener, self.state, shutdown).await.map_err(AppError::io("the server stopped"))?;
-        tracing::info!("cirtkit stopped");
-        Ok(())
+        cirtkit_web::serve(self.listener, self.state, shutdown).await.map_err(AppError::io("the server stopped"))
     }
 }
 

@@ -106,18 +106,7 @@ impl fmt::Display for IncidentReference {
     }
 }
 
-impl TryFrom<String> for IncidentReference {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<IncidentReference> for String {
-    fn from(r: IncidentReference) -> String {
-        r.to_string()
-    }
-}
+text_serde!(IncidentReference);
 
 /// Where an incident is in its handling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

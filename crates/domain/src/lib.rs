@@ -4,6 +4,25 @@
 //! Values from outside become types here, at the border: every type has one way in (`parse` or
 //! `FromStr`), so code that holds a value knows it is valid.
 
+/// Serialises a type as its canonical text and deserialises it through its `FromStr`, so that
+/// what arrives as JSON or TOML is parsed like any other input.
+macro_rules! text_serde {
+    ($t:ty) => {
+        impl TryFrom<String> for $t {
+            type Error = $crate::ParseError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+
+        impl From<$t> for String {
+            fn from(value: $t) -> String {
+                value.to_string()
+            }
+        }
+    };
+}
+
 pub mod clock;
 pub mod constituency;
 pub mod ids;

@@ -40,18 +40,7 @@ impl fmt::Display for Asn {
     }
 }
 
-impl TryFrom<String> for Asn {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<Asn> for String {
-    fn from(a: Asn) -> String {
-        a.to_string()
-    }
-}
+text_serde!(Asn);
 
 /// A fully qualified domain name in canonical form: lower case, ASCII (internationalised names
 /// are stored as their `xn--` A-labels), no trailing dot. At least two labels.
@@ -134,18 +123,7 @@ impl fmt::Display for DomainName {
     }
 }
 
-impl TryFrom<String> for DomainName {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<DomainName> for String {
-    fn from(d: DomainName) -> String {
-        d.0
-    }
-}
+text_serde!(DomainName);
 
 /// An e-mail address: a local part and a domain name (canonical: domain lower-cased).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -194,18 +172,7 @@ impl fmt::Display for EmailAddress {
     }
 }
 
-impl TryFrom<String> for EmailAddress {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<EmailAddress> for String {
-    fn from(e: EmailAddress) -> String {
-        e.to_string()
-    }
-}
+text_serde!(EmailAddress);
 
 /// The ISO 3166-1 alpha-2 codes officially assigned.
 const ISO_3166_1_ALPHA_2: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH \
@@ -248,18 +215,7 @@ impl fmt::Display for Country {
     }
 }
 
-impl TryFrom<String> for Country {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<Country> for String {
-    fn from(c: Country) -> String {
-        c.to_string()
-    }
-}
+text_serde!(Country);
 
 /// A language, by its ISO 639-1 (two letters) or ISO 639-2/3 (three letters) code, lower case:
 /// `en`, `fr`, `ar`.
@@ -299,18 +255,7 @@ impl fmt::Display for Language {
     }
 }
 
-impl TryFrom<String> for Language {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<Language> for String {
-    fn from(l: Language) -> String {
-        l.0
-    }
-}
+text_serde!(Language);
 
 #[cfg(test)]
 mod tests {

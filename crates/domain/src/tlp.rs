@@ -71,18 +71,7 @@ impl fmt::Display for Tlp {
     }
 }
 
-impl TryFrom<String> for Tlp {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<Tlp> for String {
-    fn from(t: Tlp) -> String {
-        t.to_string()
-    }
-}
+text_serde!(Tlp);
 
 /// A PAP label: what the recipient may do with the information (CLEAR: anything; GREEN: active
 /// actions allowed; AMBER: passive cross-checks only; RED: no action that could be detected).
@@ -130,18 +119,7 @@ impl fmt::Display for Pap {
     }
 }
 
-impl TryFrom<String> for Pap {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<Pap> for String {
-    fn from(p: Pap) -> String {
-        p.to_string()
-    }
-}
+text_serde!(Pap);
 
 #[cfg(test)]
 mod tests {

@@ -41,18 +41,7 @@ impl fmt::Display for UserName {
     }
 }
 
-impl TryFrom<String> for UserName {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<UserName> for String {
-    fn from(u: UserName) -> String {
-        u.0
-    }
-}
+text_serde!(UserName);
 
 /// A person who signs in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

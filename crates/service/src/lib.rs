@@ -9,6 +9,9 @@ mod incidents;
 mod partners;
 mod principal;
 
+#[cfg(test)]
+mod tests;
+
 pub use accounts::{MIN_PASSWORD_CHARS, NewUser, TokenSecret, generate_password};
 pub use cirtkit_domain::constituency::transfer;
 pub use constituency::ImportReport;

@@ -21,6 +21,20 @@ pub(crate) async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
+/// `GET /`: what this server is and where its endpoints are, for a person or a script that
+/// finds it. (The handlers' web UI will answer here for browsers.)
+pub(crate) async fn index(State(state): State<WebState>) -> Json<serde_json::Value> {
+    Json(json!({
+        "service": "cirtkit",
+        "version": state.build().version,
+        "endpoints": {
+            "health": "/healthz",
+            "readiness": "/readyz",
+            "metrics": "/metrics",
+        },
+    }))
+}
+
 /// `GET /readyz`.
 pub(crate) async fn readyz(State(state): State<WebState>) -> Response {
     readiness(state.services().store(), READINESS_TIMEOUT).await.into_response()

@@ -73,6 +73,7 @@ pub fn router(state: WebState) -> Router {
 /// that exist when `layers::apply` runs.
 fn routes() -> Router<WebState> {
     Router::new()
+        .route("/", get(health::index))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::exposition))
@@ -145,6 +146,16 @@ mod tests {
         assert_eq!(answer.status, StatusCode::OK);
         assert_eq!(answer.json(), serde_json::json!({"status": "ok"}));
         assert_eq!(answer.headers[header::CONTENT_TYPE], "application/json");
+    }
+
+    #[tokio::test]
+    async fn the_root_says_what_this_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = router(WebState::new(services(dir.path()).await, fixture::build()));
+        let answer = call(&app, get("/")).await;
+        assert_eq!(answer.status, StatusCode::OK);
+        assert_eq!(answer.json()["service"], "cirtkit");
+        assert_eq!(answer.json()["endpoints"]["readiness"], "/readyz");
     }
 
     #[tokio::test]

@@ -122,18 +122,7 @@ impl fmt::Display for Rsit {
     }
 }
 
-impl TryFrom<String> for Rsit {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl From<Rsit> for String {
-    fn from(r: Rsit) -> String {
-        r.to_string()
-    }
-}
+text_serde!(Rsit);
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,238 @@
+//! The rules the services enforce, checked through the services themselves on a real (SQLite)
+//! store: roles, what a constituent may see, the process, authentication and the audit trail.
+
+use crate::{NewUser, Principal, ServiceError, ServiceSettings, Services};
+use chrono::TimeZone;
+use cirtkit_domain::{
+    Clock, Contact, ContactRole, IncidentState, JournalKind, ManualClock, NewIncident, NewOrganisation, NewPartner,
+    Observable, Pap, Role, Sector, Severity, Tlp, Transition, User,
+};
+use cirtkit_storage::{ConnectOptions, DatabaseUrl, Store};
+use std::sync::Arc;
+
+struct World {
+    services: Services,
+    clock: Arc<ManualClock>,
+    _dir: tempfile::TempDir,
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        Store::connect(&DatabaseUrl::sqlite_file(&dir.path().join("t.db")), &ConnectOptions::default()).await.unwrap();
+    let clock = Arc::new(ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 5, 4, 8, 0, 0).unwrap()));
+    store.migrate(clock.now()).await.unwrap();
+    let services = Services::new(store, clock.clone(), ServiceSettings::default()).await.unwrap();
+    World { services, clock, _dir: dir }
+}
+
+fn operator() -> Principal {
+    Principal::Operator("test".into())
+}
+
+fn org(name: &str, net: &str, domain: &str) -> NewOrganisation {
+    NewOrganisation {
+        name: name.into(),
+        sector: Sector::Finance,
+        country: "SN".parse().unwrap(),
+        languages: vec!["fr".parse().unwrap()],
+        contacts: vec![Contact {
+            name: "CSIRT".into(),
+            email: format!("csirt@{domain}").parse().unwrap(),
+            phone: None,
+            openpgp_key: None,
+            language: "fr".parse().unwrap(),
+            role: ContactRole::Abuse,
+        }],
+        netblocks: vec![net.parse().unwrap()],
+        asns: vec![],
+        domains: vec![domain.parse().unwrap()],
+    }
+}
+
+async fn user(w: &World, name: &str, role: Role) -> User {
+    w.services
+        .create_user(
+            &operator(),
+            NewUser {
+                name: name.parse().unwrap(),
+                display_name: name.into(),
+                email: None,
+                role,
+                language: "fr".parse().unwrap(),
+                password: Some("a long test password".into()),
+            },
+        )
+        .await
+        .unwrap()
+}
+
+fn incident(title: &str, tlp: Tlp, observable: &str) -> NewIncident {
+    NewIncident {
+        title: title.into(),
+        description: String::new(),
+        rsit: "fraud/phishing".parse().unwrap(),
+        severity: Severity::Critical,
+        tlp,
+        pap: Pap::Amber,
+        assignee: None,
+        organisations: vec![],
+        observables: vec![Observable::parse(observable).unwrap()],
+    }
+}
+
+fn forbidden<T>(r: Result<T, ServiceError>) -> bool {
+    matches!(r, Err(ServiceError::Forbidden(_)))
+}
+
+#[tokio::test]
+async fn roles_are_enforced_by_the_services() {
+    let w = world().await;
+    let bank =
+        w.services.create_organisation(&operator(), org("Banque", "192.0.2.0/24", "banque.example")).await.unwrap();
+    let auditor = Principal::User(user(&w, "audrey", Role::Auditor).await);
+    let analyst = Principal::User(user(&w, "ali", Role::Analyst).await);
+    let coordinator = Principal::User(user(&w, "coco", Role::Coordinator).await);
+    let constituent = Principal::User(user(&w, "cons", Role::Constituent(bank.id)).await);
+
+    assert!(forbidden(w.services.create_organisation(&auditor, org("X", "198.51.100.0/24", "x.example")).await));
+    assert!(forbidden(w.services.create_organisation(&analyst, org("X", "198.51.100.0/24", "x.example")).await));
+    assert!(forbidden(w.services.create_incident(&auditor, incident("t", Tlp::Green, "192.0.2.1")).await));
+    assert!(forbidden(w.services.create_incident(&constituent, incident("t", Tlp::Green, "192.0.2.1")).await));
+    let partner = NewPartner { name: "CERT-X".into(), country: None, contacts: vec![], max_tlp: Tlp::Green };
+    assert!(forbidden(w.services.create_partner(&analyst, partner.clone()).await));
+    w.services.create_partner(&coordinator, partner).await.unwrap();
+    assert!(forbidden(w.services.users(&constituent).await));
+    assert!(forbidden(w.services.verify_audit(&analyst).await));
+    assert!(w.services.verify_audit(&auditor).await.unwrap().is_intact());
+    assert!(forbidden(
+        w.services
+            .create_user(
+                &coordinator,
+                NewUser {
+                    name: "eve".parse().unwrap(),
+                    display_name: "Eve".into(),
+                    email: None,
+                    role: Role::Admin,
+                    language: "en".parse().unwrap(),
+                    password: None,
+                },
+            )
+            .await
+    ));
+}
+
+#[tokio::test]
+async fn a_constituent_sees_only_its_own_incidents_below_red() {
+    let w = world().await;
+    let op = operator();
+    let bank = w.services.create_organisation(&op, org("Banque", "192.0.2.0/24", "banque.example")).await.unwrap();
+    let other = w.services.create_organisation(&op, org("Autre", "198.51.100.0/24", "autre.example")).await.unwrap();
+    let analyst = Principal::User(user(&w, "ali", Role::Analyst).await);
+    let cons = Principal::User(user(&w, "cons", Role::Constituent(bank.id)).await);
+
+    // The lookup of the observable puts each incident on its owner.
+    let own = w
+        .services
+        .create_incident(&analyst, incident("own", Tlp::Amber, "hxxp://login.banque[.]example/"))
+        .await
+        .unwrap();
+    assert_eq!(own.organisations, vec![bank.id]);
+    let red = w.services.create_incident(&analyst, incident("red", Tlp::Red, "192.0.2.7")).await.unwrap();
+    let theirs = w.services.create_incident(&analyst, incident("theirs", Tlp::Clear, "198.51.100.9")).await.unwrap();
+    assert_eq!(theirs.organisations, vec![other.id]);
+
+    assert_eq!(w.services.incident(&cons, own.id).await.unwrap().id, own.id);
+    assert!(
+        matches!(w.services.incident(&cons, red.id).await, Err(ServiceError::NotFound(_))),
+        "TLP:RED stays in the team"
+    );
+    assert!(matches!(w.services.incident(&cons, theirs.id).await, Err(ServiceError::NotFound(_))));
+    assert!(w.services.journal(&cons, theirs.id).await.is_err());
+
+    // The constituency answers a constituent only about its own networks.
+    let q = Observable::parse("198.51.100.9").unwrap();
+    assert!(w.services.lookup(&cons, &q).await.unwrap().is_none());
+    assert_eq!(w.services.lookup(&analyst, &q).await.unwrap().unwrap().1.id, other.id);
+    assert_eq!(w.services.organisations(&cons).await.unwrap().len(), 1);
+    assert!(w.services.organisation(&cons, other.id).await.is_err());
+}
+
+#[tokio::test]
+async fn the_process_is_followed_and_journalled_with_sla_times() {
+    let w = world().await;
+    let analyst = Principal::User(user(&w, "ali", Role::Analyst).await);
+    let opened = w.services.create_incident(&analyst, incident("Phishing", Tlp::Green, "evil.example")).await.unwrap();
+    assert_eq!(opened.reference.to_string(), "CIRT-2026-00001");
+    assert_eq!(opened.respond_by - opened.created_at, chrono::Duration::hours(1), "critical: one hour");
+    let illegal = w.services.transition(&analyst, opened.id, Transition::Resolve).await;
+    assert!(matches!(illegal, Err(ServiceError::Conflict(_))), "{illegal:?}");
+    w.clock.advance(chrono::Duration::minutes(30));
+    w.services.transition(&analyst, opened.id, Transition::Triage).await.unwrap();
+    w.clock.advance(chrono::Duration::minutes(45));
+    let started = w.services.transition(&analyst, opened.id, Transition::Start).await.unwrap();
+    assert_eq!(started.state, IncidentState::InProgress);
+    assert!(started.response_overdue(w.clock.now()), "first response after 75 minutes misses a one-hour target");
+    let journal = w.services.journal(&analyst, opened.id).await.unwrap();
+    assert_eq!(journal.iter().filter(|e| e.kind == JournalKind::StateChange).count(), 2);
+    assert!(w.services.add_journal_entry(&analyst, opened.id, JournalKind::StateChange, "x", None).await.is_err());
+    assert!(w.services.add_journal_entry(&analyst, opened.id, JournalKind::Comment, "   ", None).await.is_err());
+    let c = w
+        .services
+        .add_journal_entry(&analyst, opened.id, JournalKind::Comment, "Takedown requested", None)
+        .await
+        .unwrap();
+    assert_eq!(c.author, "ali");
+    let audit = w.services.store().audit_entries(1).await.unwrap();
+    assert_eq!(audit[0].actor, "user:ali");
+    assert_eq!(audit[0].action, "incident.journal.add");
+}
+
+#[tokio::test]
+async fn passwords_and_tokens_authenticate_until_disabled_or_revoked() {
+    let w = world().await;
+    let ali = user(&w, "ali", Role::Analyst).await;
+    let who = w.services.authenticate_password("ali", "a long test password").await.unwrap();
+    assert_eq!(who.user().unwrap().id, ali.id);
+    for (name, password) in [("ali", "wrong password!!"), ("nobody", "a long test password"), ("NOT A NAME", "x")] {
+        let denied = w.services.authenticate_password(name, password).await;
+        assert!(matches!(denied, Err(ServiceError::Unauthenticated(_))), "{name}");
+    }
+    let (record, secret) = w.services.create_token(&who, &ali.name, "script").await.unwrap();
+    let by_token = w.services.authenticate_token(&secret.0).await.unwrap();
+    assert_eq!(by_token.actor(), format!("token:{}:ali", record.id));
+    assert!(w.services.authenticate_token("cirtkit_0000").await.is_err());
+
+    w.services.set_user_disabled(&operator(), &ali.name, true).await.unwrap();
+    assert!(w.services.authenticate_password("ali", "a long test password").await.is_err());
+    assert!(w.services.authenticate_token(&secret.0).await.is_err(), "a disabled user's tokens stop working");
+    w.services.set_user_disabled(&operator(), &ali.name, false).await.unwrap();
+    w.services.revoke_token(&operator(), record.id).await.unwrap();
+    assert!(w.services.authenticate_token(&secret.0).await.is_err());
+}
+
+#[tokio::test]
+async fn imports_are_matched_by_name_and_rebuild_the_lookup() {
+    let w = world().await;
+    let op = operator();
+    let first = w.services.import_organisations(&op, vec![org("A", "192.0.2.0/24", "a.example")]).await.unwrap();
+    assert_eq!(first.created, 1);
+    let q = Observable::parse("198.51.100.1").unwrap();
+    assert!(w.services.lookup(&op, &q).await.unwrap().is_none());
+    let moved = org("A", "198.51.100.0/24", "a.example");
+    let second = w
+        .services
+        .import_organisations(&op, vec![moved.clone(), org("B", "203.0.113.0/24", "b.example")])
+        .await
+        .unwrap();
+    assert_eq!((second.created, second.updated, second.unchanged), (1, 1, 0));
+    assert_eq!(w.services.lookup(&op, &q).await.unwrap().unwrap().1.details.name, "A");
+    let third = w.services.import_organisations(&op, vec![moved]).await.unwrap();
+    assert_eq!(third.unchanged, 1);
+    // A failing import changes nothing: the second organisation's duplicate netblock row is fine,
+    // but an organisation without a name is not.
+    let mut bad = org("C", "10.0.0.0/8", "c.example");
+    bad.name = " ".into();
+    assert!(w.services.import_organisations(&op, vec![org("D", "10.1.0.0/16", "d.example"), bad]).await.is_err());
+    assert_eq!(w.services.status().await.unwrap().counts.organisations, 2);
+}
