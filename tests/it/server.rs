@@ -1,30 +1,15 @@
 //! The real server: in-process on port 0 for the HTTP checks, and the real binary for start-up
 //! and graceful shutdown on SIGTERM.
 
-use crate::support::Instance;
+use crate::support::{Instance, spawn_app};
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-/// Starts the real application on a loopback port with a fresh SQLite database.
-async fn spawn_app() -> (String, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let overrides = cirtkit_app::Overrides {
-        data_dir: Some(dir.path().join("data")),
-        listen: Some("127.0.0.1:0".into()),
-        ..Default::default()
-    };
-    let config = cirtkit_app::Config::load(&overrides).unwrap();
-    let services = cirtkit_app::open_services(&config).await.unwrap();
-    let app = cirtkit_app::Application::build(&config, services).await.unwrap();
-    let addr = app.local_addr().unwrap();
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
-    (format!("http://{addr}"), dir)
-}
-
 #[tokio::test]
 async fn health_readiness_and_metrics() {
-    let (base, _dir) = spawn_app().await;
+    let app = spawn_app().await;
+    let base = app.base.clone();
     let client = reqwest::Client::new();
     let health = client.get(format!("{base}/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);

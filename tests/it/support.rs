@@ -117,3 +117,26 @@ pub fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
     std::fs::write(&p, content).unwrap();
     p
 }
+
+/// The real application on a loopback port, over a fresh SQLite database.
+pub struct App {
+    pub base: String,
+    pub services: cirtkit_service::Services,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts the real application (the same wiring as `cirtkit serve`) on port 0.
+pub async fn spawn_app() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let overrides = cirtkit_app::Overrides {
+        data_dir: Some(dir.path().join("data")),
+        listen: Some("127.0.0.1:0".into()),
+        ..Default::default()
+    };
+    let config = cirtkit_app::Config::load(&overrides).unwrap();
+    let services = cirtkit_app::open_services(&config).await.unwrap();
+    let app = cirtkit_app::Application::build(&config, services.clone()).await.unwrap();
+    let addr = app.local_addr().unwrap();
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    App { base: format!("http://{addr}"), services, _dir: dir }
+}

@@ -30,6 +30,7 @@ pub mod incident;
 pub mod names;
 pub mod observable;
 pub mod partner;
+pub mod query;
 pub mod rsit;
 pub mod severity;
 pub mod tlp;
@@ -46,6 +47,7 @@ pub use incident::{
 pub use names::{Asn, Country, DomainName, EmailAddress, Language};
 pub use observable::{Observable, ObservableKind};
 pub use partner::{NewPartner, Partner};
+pub use query::{IncidentQuery, Visibility};
 pub use rsit::Rsit;
 pub use severity::{Severity, SlaDue, SlaPolicy, SlaTargets};
 pub use tlp::{Pap, Tlp};

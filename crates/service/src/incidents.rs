@@ -4,8 +4,8 @@
 
 use crate::{Principal, Result, ServiceError, Services};
 use cirtkit_domain::{
-    Incident, IncidentId, JournalEntry, JournalEntryId, JournalKind, LinkKind, NewIncident, Observable, Permission,
-    Role, Tlp, Transition,
+    Incident, IncidentId, IncidentQuery, IncidentReference, JournalEntry, JournalEntryId, JournalKind, LinkKind,
+    NewIncident, Observable, Permission, Role, Tlp, Transition, Visibility,
 };
 
 impl Services {
@@ -137,5 +137,89 @@ impl Services {
         tx.link_incidents(&a, &b, kind).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// One page of a list, and the cursor of the next (none on the last page).
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// Cursors are the last id of the page, written as text: opaque to callers, so that the
+/// ordering can change later without breaking them.
+fn parse_cursor(cursor: Option<&str>) -> Result<Option<IncidentId>> {
+    cursor
+        .map(|c| {
+            c.strip_prefix('i')
+                .and_then(|n| n.parse::<i64>().ok())
+                .filter(|n| *n > 0)
+                .map(IncidentId)
+                .ok_or_else(|| ServiceError::Invalid("cursor: use the `next` value of the previous page".into()))
+        })
+        .transpose()
+}
+
+fn page_of<T>(mut items: Vec<T>, limit: u32, id: impl Fn(&T) -> IncidentId) -> Page<T> {
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next = if more { items.last().map(|last| format!("i{}", id(last).0)) } else { None };
+    Page { items, next }
+}
+
+impl Services {
+    /// What a principal may see, as a storage filter: everything, or (for a constituent) its
+    /// own organisation's incidents up to TLP:AMBER+STRICT.
+    fn visibility(&self, who: &Principal) -> Result<Option<Visibility>> {
+        match who.role() {
+            Role::Constituent(org) => Ok(Some(Visibility { organisation: org, max_tlp: Tlp::AmberStrict })),
+            _ => {
+                who.require(Permission::ReadEverything)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// An incident by its id (`42`) or its reference (`CIRT-2026-00042`).
+    pub async fn incident_by_key(&self, who: &Principal, key: &str) -> Result<Incident> {
+        let key = key.trim();
+        if let Ok(id) = key.parse::<i64>() {
+            return self.incident(who, IncidentId(id)).await;
+        }
+        let reference = key.parse::<IncidentReference>()?;
+        match self.store().incident_by_reference(&reference).await? {
+            Some(i) if self.may_see(who, &i) => Ok(i),
+            _ => Err(ServiceError::NotFound(format!("no incident {reference}"))),
+        }
+    }
+
+    /// Incidents matching a query, newest first, a page at a time.
+    pub async fn list_incidents(
+        &self,
+        who: &Principal,
+        mut query: IncidentQuery,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Incident>> {
+        query.visible_to = self.visibility(who)?;
+        let after = parse_cursor(cursor)?;
+        let items = self.store().search_incidents(&query, after, i64::from(limit) + 1).await?;
+        Ok(page_of(items, limit, |i| i.id))
+    }
+
+    /// Incidents having an observable that matches this one (an IP matches the CIDRs holding it,
+    /// a CIDR the addresses and networks inside it), with the observables that matched.
+    pub async fn search_by_observable(
+        &self,
+        who: &Principal,
+        observable: &Observable,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<(Incident, Vec<Observable>)>> {
+        let visible_to = self.visibility(who)?;
+        let after = parse_cursor(cursor)?;
+        let items = self.store().search_by_observable(observable, visible_to, after, i64::from(limit) + 1).await?;
+        Ok(page_of(items, limit, |(i, _)| i.id))
     }
 }

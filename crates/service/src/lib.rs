@@ -16,6 +16,7 @@ pub use accounts::{MIN_PASSWORD_CHARS, NewUser, TokenSecret, generate_password};
 pub use cirtkit_domain::constituency::transfer;
 pub use constituency::ImportReport;
 pub use error::ServiceError;
+pub use incidents::Page;
 pub use principal::Principal;
 
 pub use cirtkit_domain as domain;

@@ -9,7 +9,7 @@ use cirtkit_domain::{
 };
 use sqlx::Row;
 
-const INCIDENT_COLUMNS: &str = "id, reference, title, description, rsit, severity, tlp, pap, state, assignee_id, \
+pub(crate) const INCIDENT_COLUMNS: &str = "id, reference, title, description, rsit, severity, tlp, pap, state, assignee_id, \
      created_at, updated_at, respond_by, resolve_by, first_response_at, resolved_at";
 
 macro_rules! incident_row {
@@ -290,15 +290,19 @@ impl WriteTx {
         observable: &Observable,
     ) -> Result<Option<ObservableId>> {
         let now = self.now;
+        // The range an address or netblock covers, for search by range (see `search.rs`).
+        let range = crate::search::ip_range(observable);
         let id: Option<i64> = on_tx!(self, c => {
             sqlx::query_scalar(
-                "INSERT INTO incident_observables (incident_id, kind, value, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (incident_id, kind, value) DO NOTHING RETURNING id",
+                "INSERT INTO incident_observables (incident_id, kind, value, created_at, ip_start, ip_end) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (incident_id, kind, value) DO NOTHING RETURNING id",
             )
             .bind(incident.id.0)
             .bind(observable.kind().as_str())
             .bind(observable.value())
             .bind(now)
+            .bind(range.map(|(s, _)| s.to_vec()))
+            .bind(range.map(|(_, e)| e.to_vec()))
             .fetch_optional(&mut *c)
             .await?
         });

@@ -10,9 +10,11 @@ mod dispatch;
 mod audit;
 mod constituency;
 mod error;
+#[macro_use]
 mod incidents;
 mod migrations;
 mod partners;
+mod search;
 mod url;
 mod users;
 

@@ -11,17 +11,31 @@ struct Migration {
     sql: &'static str,
 }
 
-const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    description: "foundation",
-    sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
-}];
+const SQLITE: &[Migration] = &[
+    Migration { version: 1, description: "foundation", sql: include_str!("../migrations/sqlite/0001_foundation.sql") },
+    Migration {
+        version: 2,
+        description: "incident search",
+        sql: include_str!("../migrations/sqlite/0002_incident_search.sql"),
+    },
+];
 
-const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    description: "foundation",
-    sql: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "foundation",
+        sql: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "incident search",
+        sql: include_str!("../migrations/postgres/0002_incident_search.sql"),
+    },
+];
+
+/// The version that added the observables' address ranges, which SQL cannot compute from the
+/// text: right after it, existing rows are filled in from Rust, in the same transaction.
+const OBSERVABLE_RANGES: i64 = 2;
 
 const CREATE_SCHEMA_TABLE: &str = "CREATE TABLE IF NOT EXISTS cirtkit_schema (\
     version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)";
@@ -114,6 +128,24 @@ impl Store {
                     reason: e.to_string(),
                 };
                 sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(failed)?;
+                if m.version == OBSERVABLE_RANGES {
+                    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+                        "SELECT id, kind, value FROM incident_observables WHERE kind IN ('ipv4', 'ipv6', 'cidr')",
+                    )
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(failed)?;
+                    for (id, kind, value) in rows {
+                        let Some((start, end)) = crate::search::stored_ip_range(&kind, &value) else { continue };
+                        sqlx::query("UPDATE incident_observables SET ip_start = $1, ip_end = $2 WHERE id = $3")
+                            .bind(start.to_vec())
+                            .bind(end.to_vec())
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(failed)?;
+                    }
+                }
                 sqlx::query("INSERT INTO cirtkit_schema (version, description, applied_at) VALUES ($1, $2, $3)")
                     .bind(m.version)
                     .bind(m.description)

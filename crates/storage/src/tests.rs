@@ -5,8 +5,9 @@
 use crate::{ConnectOptions, DatabaseUrl, NewUserRecord, StorageError, Store};
 use chrono::{DateTime, TimeZone, Utc};
 use cirtkit_domain::{
-    Contact, ContactRole, IncidentState, JournalKind, LinkKind, NewIncident, NewOrganisation, NewPartner, Observable,
-    Role, Sector, SlaPolicy, Tlp,
+    Contact, ContactRole, Incident, IncidentId, IncidentQuery, IncidentState, JournalKind, LinkKind, NewIncident,
+    NewOrganisation, NewPartner, Observable, OrganisationId, Role, Sector, Severity, SlaPolicy, Tlp, UserId,
+    Visibility,
 };
 use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -140,6 +141,11 @@ store_tests!(
     audit_catches_removed_rows,
     a_dropped_change_leaves_no_trace,
     concurrent_writers_keep_one_chain,
+    search_filters_alone_and_combined,
+    search_pages_with_a_cursor,
+    full_text_finds_words_in_titles_descriptions_and_journals,
+    visibility_hides_other_organisations_and_higher_tlp,
+    observable_search_matches_ranges_and_values,
 );
 
 fn sample_org(name: &str, net: &str, domain: &str) -> NewOrganisation {
@@ -409,4 +415,308 @@ async fn concurrent_writers_keep_one_chain(store: &Store) {
     let v = store.verify_audit().await.unwrap();
     assert!(v.is_intact(), "{v:?}");
     assert_eq!(v.rows, 30);
+}
+
+// ---- Incident lists and search ----
+
+/// What the list should answer, computed in Rust from the incidents themselves (text aside).
+fn expected_match(q: &IncidentQuery, i: &Incident) -> bool {
+    let within = |t: DateTime<Utc>, after: Option<DateTime<Utc>>, before: Option<DateTime<Utc>>| {
+        after.is_none_or(|a| t >= a) && before.is_none_or(|b| t < b)
+    };
+    (q.states.is_empty() || q.states.contains(&i.state))
+        && (q.severities.is_empty() || q.severities.contains(&i.severity))
+        && (q.rsit_classes.is_empty() || q.rsit_classes.iter().any(|c| c == i.rsit.class()))
+        && (q.tlps.is_empty() || q.tlps.contains(&i.tlp))
+        && q.organisation.is_none_or(|o| i.organisations.contains(&o))
+        && q.assignee.is_none_or(|u| i.assignee == Some(u))
+        && within(i.created_at, q.created_after, q.created_before)
+        && within(i.updated_at, q.updated_after, q.updated_before)
+        && q.visible_to.is_none_or(|v| i.organisations.contains(&v.organisation) && i.tlp <= v.max_tlp)
+}
+
+/// Two organisations, an analyst, and twelve incidents whose fields vary together; each
+/// incident `n` is opened on 1 February + n days and moved on a day later.
+async fn search_fixture(store: &Store) -> (Vec<Incident>, [OrganisationId; 2], UserId) {
+    let sla = SlaPolicy::default();
+    let mut tx = store.begin("test", t(2026, 1, 20)).await.unwrap();
+    let a = tx.insert_organisation(&sample_org("Org A", "192.0.2.0/24", "a.example")).await.unwrap().id;
+    let b = tx.insert_organisation(&sample_org("Org B", "198.51.100.0/24", "b.example")).await.unwrap().id;
+    let (name, lang) = ("sami".parse().unwrap(), "fr".parse().unwrap());
+    let user = tx
+        .insert_user(NewUserRecord {
+            name: &name,
+            display_name: "Sami",
+            email: None,
+            role: Role::Analyst,
+            language: &lang,
+            password_hash: None,
+        })
+        .await
+        .unwrap()
+        .id;
+    tx.commit().await.unwrap();
+    let rsits = ["malicious-code/infected-system", "fraud/phishing", "availability/ddos"];
+    let mut ids = Vec::new();
+    for n in 0..12u32 {
+        let mut new = sample_incident(&format!("Incident {n}"));
+        new.observables = vec![];
+        new.severity = Severity::ALL[n as usize % 4];
+        new.tlp = Tlp::ALL[n as usize % 5];
+        new.rsit = rsits[n as usize % 3].parse().unwrap();
+        new.organisations = match n % 3 {
+            0 => vec![a],
+            1 => vec![b],
+            _ => vec![a, b],
+        };
+        new.assignee = (n % 2 == 0).then_some(user);
+        let mut tx = store.begin("test", t(2026, 2, 1 + n)).await.unwrap();
+        let incident = tx.insert_incident(&new, "CIRT", sla.due(new.severity, tx.now())).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = store.begin("test", t(2026, 2, 2 + n) + chrono::Duration::hours(n.into())).await.unwrap();
+        if n % 3 >= 1 {
+            let triaged = tx.set_incident_state(&incident, IncidentState::Triage).await.unwrap();
+            if n % 3 == 2 {
+                tx.set_incident_state(&triaged, IncidentState::InProgress).await.unwrap();
+            }
+        }
+        tx.commit().await.unwrap();
+        ids.push(incident.id);
+    }
+    let mut all = Vec::new();
+    for id in ids {
+        all.push(store.incident(id).await.unwrap().unwrap());
+    }
+    (all, [a, b], user)
+}
+
+async fn assert_search(store: &Store, all: &[Incident], q: &IncidentQuery) -> usize {
+    let found = store.search_incidents(q, None, 100).await.unwrap();
+    let mut expected: Vec<&Incident> = all.iter().filter(|i| expected_match(q, i)).collect();
+    expected.sort_by_key(|i| std::cmp::Reverse(i.id));
+    assert_eq!(
+        found.iter().map(|i| i.id).collect::<Vec<_>>(),
+        expected.iter().map(|i| i.id).collect::<Vec<_>>(),
+        "{q:?}"
+    );
+    for (f, e) in found.iter().zip(&expected) {
+        assert_eq!(f, *e, "what the list returns equals the incident, organisations included");
+    }
+    found.len()
+}
+
+async fn search_filters_alone_and_combined(store: &Store) {
+    let (all, [a, b], user) = search_fixture(store).await;
+    let q = IncidentQuery::default;
+    let mut queries = vec![
+        q(),
+        IncidentQuery { states: vec![IncidentState::Triage], ..q() },
+        IncidentQuery { states: vec![IncidentState::New, IncidentState::InProgress], ..q() },
+        IncidentQuery { severities: vec![Severity::High], ..q() },
+        IncidentQuery { severities: vec![Severity::Low, Severity::Critical], ..q() },
+        q().with_rsit_class("fraud").unwrap(),
+        q().with_rsit_class("fraud").unwrap().with_rsit_class("availability").unwrap(),
+        IncidentQuery { tlps: vec![Tlp::Amber, Tlp::Red], ..q() },
+        IncidentQuery { organisation: Some(a), ..q() },
+        IncidentQuery { organisation: Some(b), ..q() },
+        IncidentQuery { assignee: Some(user), ..q() },
+        IncidentQuery { created_after: Some(t(2026, 2, 5)), ..q() },
+        IncidentQuery { created_before: Some(t(2026, 2, 5)), ..q() },
+        IncidentQuery { created_after: Some(t(2026, 2, 3)), created_before: Some(t(2026, 2, 9)), ..q() },
+        IncidentQuery { updated_after: Some(t(2026, 2, 6)), updated_before: Some(t(2026, 2, 10)), ..q() },
+        IncidentQuery {
+            states: vec![IncidentState::Triage, IncidentState::InProgress],
+            severities: vec![Severity::Low, Severity::High],
+            organisation: Some(b),
+            created_after: Some(t(2026, 2, 2)),
+            ..q()
+        },
+        IncidentQuery { assignee: Some(user), tlps: vec![Tlp::Clear, Tlp::Amber, Tlp::Red], ..q() }
+            .with_rsit_class("malicious-code")
+            .unwrap(),
+    ];
+    for v in [Visibility { organisation: a, max_tlp: Tlp::Amber }, Visibility { organisation: b, max_tlp: Tlp::Green }]
+    {
+        queries.push(IncidentQuery { visible_to: Some(v), ..q() });
+        queries.push(IncidentQuery { visible_to: Some(v), states: vec![IncidentState::New], ..q() });
+    }
+    for query in &queries {
+        let n = assert_search(store, &all, query).await;
+        assert!(query == &q() || n < all.len(), "each filter filters: {query:?}");
+    }
+    assert_eq!(assert_search(store, &all, &q()).await, 12);
+    assert!(assert_search(store, &all, &IncidentQuery { organisation: Some(a), ..q() }).await > 0);
+    // An exact bound: `after` includes, `before` excludes.
+    let at = all[4].created_at;
+    let from = store.search_incidents(&IncidentQuery { created_after: Some(at), ..q() }, None, 100).await.unwrap();
+    assert_eq!(from.last().unwrap().id, all[4].id);
+    let until = store.search_incidents(&IncidentQuery { created_before: Some(at), ..q() }, None, 100).await.unwrap();
+    assert_eq!(until.first().unwrap().id, all[3].id);
+    // An unknown class that bypassed the constructor matches nothing rather than everything.
+    let unknown = IncidentQuery { rsit_classes: vec!["no-such-class".into()], ..q() };
+    assert!(store.search_incidents(&unknown, None, 100).await.unwrap().is_empty());
+    assert!(store.search_incidents(&q(), None, 0).await.unwrap().is_empty());
+}
+
+async fn search_pages_with_a_cursor(store: &Store) {
+    let (all, [a, _], _) = search_fixture(store).await;
+    for query in [IncidentQuery::default(), IncidentQuery { organisation: Some(a), ..Default::default() }] {
+        let mut seen: Vec<IncidentId> = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store.search_incidents(&query, after, 3).await.unwrap();
+            assert!(page.len() <= 3);
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            seen.extend(page.iter().map(|i| i.id));
+        }
+        let mut expected: Vec<IncidentId> = all.iter().filter(|i| expected_match(&query, i)).map(|i| i.id).collect();
+        expected.sort_by(|x, y| y.cmp(x));
+        assert!(expected.len() > 3, "more than one page");
+        assert_eq!(seen, expected, "every incident once, newest first");
+    }
+}
+
+async fn full_text_finds_words_in_titles_descriptions_and_journals(store: &Store) {
+    let sla = SlaPolicy::default();
+    let mut tx = store.begin("test", t(2026, 5, 1)).await.unwrap();
+    let mut texts = Vec::new();
+    for (title, description) in [
+        ("Botnet drone at the ISP", "Reported by a partner CIRT"),
+        ("Défacement du portail", "Le serveur compromis de l'équipe municipale"),
+        ("Phishing kit", "Credential harvesting page"),
+        ("Unrelated", "Nothing to see"),
+    ] {
+        let mut new = sample_incident(title);
+        new.description = description.into();
+        new.observables = vec![];
+        texts.push(tx.insert_incident(&new, "CIRT", sla.due(new.severity, tx.now())).await.unwrap());
+    }
+    tx.add_journal_entry(&texts[2], JournalKind::Comment, "analyst", "تم اكتشاف برمجية خبيثة على الخادم", None)
+        .await
+        .unwrap();
+    tx.add_journal_entry(&texts[0], JournalKind::Comment, "analyst", "Sinkholed the C2 domain", None).await.unwrap();
+    tx.commit().await.unwrap();
+    let [botnet, defacement, phishing, _] = [texts[0].id, texts[1].id, texts[2].id, texts[3].id];
+
+    let search = |text: &str| {
+        let query = IncidentQuery { text: Some(text.into()), ..Default::default() };
+        async move { store.search_incidents(&query, None, 100).await.unwrap().iter().map(|i| i.id).collect::<Vec<_>>() }
+    };
+    assert_eq!(search("botnet").await, [botnet], "a word of the title");
+    assert_eq!(search("BOTNET drone").await, [botnet], "case does not matter; all words must match");
+    assert_eq!(search("harvesting").await, [phishing], "a word of the description");
+    assert_eq!(search("équipe").await, [defacement], "an accented French word");
+    assert_eq!(search("خبيثة").await, [phishing], "an Arabic word of a journal entry");
+    assert_eq!(search("sinkholed").await, [botnet], "a word of a journal entry");
+    assert_eq!(search("botnet sinkholed").await, [botnet], "words from the title and the journal together");
+    assert_eq!(search("harvest").await, [phishing], "words match as prefixes");
+    assert!(search("ransomware").await.is_empty(), "an absent word");
+    assert!(search("botnet ransomware").await.is_empty(), "one absent word is enough to miss");
+    for odd in
+        ["\"", "*", "OR", "(", "-", "\"botnet", "bot*", "NEAR(a b)", "a'b", "\\", ":*", "&|!", "'", "-botnet", "^"]
+    {
+        let query = IncidentQuery { text: Some(odd.into()), ..Default::default() };
+        if let Err(e) = store.search_incidents(&query, None, 100).await {
+            panic!("{odd:?} broke the query: {e}");
+        }
+    }
+    assert_eq!(search("\"botnet").await, [botnet], "quotes are not syntax");
+    assert_eq!(search("\" * ( -").await.len(), 4, "text without words does not filter");
+
+    // Kept current: a changed title is found by its new words only (SQLite triggers, PG generated column).
+    store
+        .execute_raw(&format!("UPDATE incidents SET title = 'Ransomware outbreak' WHERE id = {}", botnet.0))
+        .await
+        .unwrap();
+    assert_eq!(search("ransomware").await, [botnet]);
+    assert!(search("drone").await.is_empty());
+}
+
+async fn visibility_hides_other_organisations_and_higher_tlp(store: &Store) {
+    let (all, [a, b], _) = search_fixture(store).await;
+    let v = Visibility { organisation: a, max_tlp: Tlp::Amber };
+    let seen = store.search_incidents(&IncidentQuery { visible_to: Some(v), ..Default::default() }, None, 100).await;
+    let seen = seen.unwrap();
+    assert!(!seen.is_empty());
+    for i in &seen {
+        assert!(i.organisations.contains(&a) && i.tlp <= Tlp::Amber, "{i:?}");
+    }
+    let hidden = all.iter().filter(|i| !seen.iter().any(|s| s.id == i.id));
+    assert!(hidden.clone().any(|i| i.organisations == [b]), "another organisation's incident is hidden");
+    assert!(hidden.clone().any(|i| i.organisations.contains(&a) && i.tlp > Tlp::Amber), "TLP above the maximum");
+}
+
+async fn observable_search_matches_ranges_and_values(store: &Store) {
+    let sla = SlaPolicy::default();
+    let mut tx = store.begin("test", t(2026, 6, 1)).await.unwrap();
+    let org = tx.insert_organisation(&sample_org("Org", "192.0.2.0/24", "org.example")).await.unwrap().id;
+    let mut by_value = std::collections::HashMap::new();
+    let values = [
+        "192.0.2.0/24",
+        "192.0.2.77",
+        "192.0.2.5",
+        "192.0.2.0/25",
+        "192.0.0.0/16",
+        "198.51.100.1",
+        "2001:db8::1",
+        "2001:db8::/32",
+        "2001:db8:1::/48",
+        "2001:db9::1",
+        "evil.example",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    ];
+    for (n, value) in values.into_iter().enumerate() {
+        let mut new = sample_incident(value);
+        new.observables = vec![Observable::parse(value).unwrap()];
+        new.organisations = if n % 2 == 0 { vec![org] } else { vec![] };
+        let incident = tx.insert_incident(&new, "CIRT", sla.due(new.severity, tx.now())).await.unwrap();
+        by_value.insert(value, incident.id);
+    }
+    tx.commit().await.unwrap();
+
+    let find = |query: &str, visible_to: Option<Visibility>| {
+        let observable = Observable::parse(query).unwrap();
+        async move {
+            let found = store.search_by_observable(&observable, visible_to, None, 100).await.unwrap();
+            let mut values: Vec<String> = found
+                .iter()
+                .map(|(i, obs)| {
+                    assert_eq!(obs.len(), 1, "each incident comes with its matching observable");
+                    assert_eq!(i.title, obs[0].to_string());
+                    obs[0].to_string()
+                })
+                .collect();
+            values.sort();
+            values
+        }
+    };
+    assert_eq!(find("192.0.2.77", None).await, ["192.0.0.0/16", "192.0.2.0/24", "192.0.2.0/25", "192.0.2.77"]);
+    assert_eq!(
+        find("192.0.2.0/24", None).await,
+        ["192.0.0.0/16", "192.0.2.0/24", "192.0.2.0/25", "192.0.2.5", "192.0.2.77"]
+    );
+    assert_eq!(find("192.0.2.128/25", None).await, ["192.0.0.0/16", "192.0.2.0/24"]);
+    assert_eq!(find("198.51.100.0/24", None).await, ["198.51.100.1"]);
+    assert!(find("203.0.113.1", None).await.is_empty());
+    assert_eq!(find("2001:db8::1", None).await, ["2001:db8::/32", "2001:db8::1"]);
+    assert_eq!(find("2001:db8::/32", None).await, ["2001:db8:1::/48", "2001:db8::/32", "2001:db8::1"]);
+    assert_eq!(find("2001:db8:1:2::9", None).await, ["2001:db8:1::/48", "2001:db8::/32"]);
+    assert!(find("2001:db7::1", None).await.is_empty());
+    assert_eq!(find("evil.example", None).await, ["evil.example"]);
+    assert!(find("good.example", None).await.is_empty());
+    assert_eq!(find("E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855", None).await.len(), 1);
+    // Visibility: only the organisation's incidents (the even ones in the list above).
+    let v = Some(Visibility { organisation: org, max_tlp: Tlp::Red });
+    assert_eq!(find("192.0.2.0/24", v).await, ["192.0.0.0/16", "192.0.2.0/24", "192.0.2.5"]);
+    let v = Some(Visibility { organisation: org, max_tlp: Tlp::Green });
+    assert!(find("192.0.2.0/24", v).await.is_empty(), "the incidents are TLP:AMBER");
+    // Paging.
+    let net = Observable::parse("192.0.2.0/24").unwrap();
+    let first = store.search_by_observable(&net, None, None, 2).await.unwrap();
+    let rest = store.search_by_observable(&net, None, Some(first[1].0.id), 10).await.unwrap();
+    let ids: Vec<IncidentId> = first.iter().chain(&rest).map(|(i, _)| i.id).collect();
+    assert_eq!(ids.len(), 5);
+    assert!(ids.windows(2).all(|w| w[0] > w[1]));
+    assert_eq!(ids[0], by_value["192.0.0.0/16"]);
 }

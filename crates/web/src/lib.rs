@@ -14,7 +14,7 @@ mod request_id;
 #[cfg(test)]
 mod fixture;
 
-pub use api::ApiError;
+pub use api::{ApiError, openapi_document};
 pub use metrics::Metrics;
 /// The metrics library the registry comes from, so that other crates register with the same version.
 pub use prometheus_client;
@@ -77,6 +77,7 @@ fn routes() -> Router<WebState> {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::exposition))
+        .merge(api::routes())
 }
 
 /// Serves until `shutdown` completes, then drains in-flight requests (graceful).

@@ -25,6 +25,22 @@ pub struct ApiError {
     cause: Option<String>,
 }
 
+/// The shape of every error answer, for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // described, not built: `Body` below writes the same shape
+pub(crate) struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct ErrorDetail {
+    /// A stable code: unauthenticated, forbidden, invalid, not_found, conflict, internal…
+    code: String,
+    /// What was wrong, and how to put it right.
+    message: String,
+}
+
 #[derive(Serialize)]
 struct Body<'a> {
     error: Detail<'a>,
