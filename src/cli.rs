@@ -76,6 +76,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Take in e-mail sent to the team (reports, replies, ARF and X-ARF abuse reports).
+    Mail {
+        #[command(subcommand)]
+        action: MailAction,
+    },
     /// Check the audit log.
     Audit {
         #[command(subcommand)]
@@ -210,4 +215,26 @@ pub enum AuditAction {
 pub enum ConfigAction {
     /// Check the configuration and print it as it takes effect, secrets masked.
     Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailAction {
+    /// Read one RFC 5322 message (from stdin, or --file) and file it. If its subject names an
+    /// incident (such as [CIRT-2026-00001]), the mail is added to that incident's journal;
+    /// otherwise a new incident is opened: classified from an ARF (RFC 5965) or X-ARF report if
+    /// the mail is one, with the observables of the report or of the text (defanged ones too),
+    /// and the organisations owning the sender's domain and the observables. Attachments are
+    /// kept as journal entries (name, type, size, SHA-256; small text files in full).
+    ///
+    /// Prints "created" or "updated", then the incident's reference alone on the last line.
+    /// Suits a mail server's pipe delivery (exit status 0 when filed, 1 when refused).
+    #[command(verbatim_doc_comment)]
+    Ingest {
+        /// Read the message from this file instead of stdin.
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
+        /// Print one JSON object instead: {"reference": …, "created": …, "rsit": …}.
+        #[arg(long)]
+        json: bool,
+    },
 }

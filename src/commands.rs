@@ -2,14 +2,14 @@
 //! audit log): whoever holds the data directory holds every right.
 
 use crate::cli::{
-    AuditAction, Cli, Command, ConfigAction, DemoArgs, InitArgs, LogFormatArg, MigrateAction, OrgAction, TokenAction,
-    TransferFormat, UserAction,
+    AuditAction, Cli, Command, ConfigAction, DemoArgs, InitArgs, LogFormatArg, MailAction, MigrateAction, OrgAction,
+    TokenAction, TransferFormat, UserAction,
 };
 use anyhow::{Context, Result, bail};
 use cirtkit_app::{Application, Config, LogFormat, Overrides};
 use cirtkit_domain::{Clock, ManualClock, Role, SystemClock, TokenId, UserName};
 use cirtkit_service::{NewUser, Principal, Services, generate_password, transfer};
-use std::{io::Read, process::ExitCode, sync::Arc};
+use std::{io::Read, path::PathBuf, process::ExitCode, sync::Arc};
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     let g = cli.global;
@@ -36,6 +36,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Token { action } => token(&config, &operator, action).await,
         Command::Org { action } => org(&config, &operator, action).await,
         Command::Status { json } => status(&config, json).await,
+        Command::Mail { action: MailAction::Ingest { file, json } } => {
+            mail_ingest(&config, &operator, file, json).await
+        }
         Command::Audit { action: AuditAction::Verify } => audit_verify(&config, &operator).await,
         Command::Config { action: ConfigAction::Check } => {
             print!("{}", config.to_masked_toml());
@@ -335,6 +338,28 @@ async fn status(config: &Config, json: bool) -> Result<ExitCode> {
         println!("events:         {}", s.counts.events);
         println!("partners:       {}", s.counts.partners);
         println!("users:          {}", s.counts.users);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn mail_ingest(config: &Config, operator: &Principal, file: Option<PathBuf>, json: bool) -> Result<ExitCode> {
+    // Read one byte more than a message may have, so that a larger one is refused, not cut.
+    let limit = cirtkit_intake::MAX_MESSAGE_BYTES as u64 + 1;
+    let mut raw = Vec::new();
+    match &file {
+        Some(path) => std::fs::File::open(path)
+            .and_then(|f| f.take(limit).read_to_end(&mut raw))
+            .with_context(|| format!("cannot read {}", path.display()))?,
+        None => std::io::stdin().lock().take(limit).read_to_end(&mut raw).context("cannot read stdin")?,
+    };
+    let mail = cirtkit_intake::parse_mail(&raw).map_err(|e| anyhow::anyhow!("the mail was not filed: {e}"))?;
+    let services = services(config).await?;
+    let outcome = services.ingest_mail(operator, mail).await?;
+    if json {
+        println!("{}", serde_json::to_string(&outcome)?);
+    } else {
+        println!("{} ({})", if outcome.created { "created" } else { "updated" }, outcome.rsit);
+        println!("{}", outcome.reference);
     }
     Ok(ExitCode::SUCCESS)
 }

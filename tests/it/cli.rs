@@ -26,6 +26,8 @@ const SUBCOMMANDS: &[&[&str]] = &[
     &["audit", "verify"],
     &["config"],
     &["config", "check"],
+    &["mail"],
+    &["mail", "ingest"],
 ];
 
 #[test]
@@ -70,7 +72,7 @@ fn init_then_status_users_and_tokens() {
         assert!(status.get(key).is_some(), "status lacks {key}: {status}");
     }
     assert_eq!(status["users"], 1);
-    assert_eq!(status["schema_version"], 1);
+    assert_eq!(status["schema_version"], cirtkit_storage::Store::latest_schema_version());
 
     let out = i.run_with_stdin(
         &["user", "add", "amina", "--role", "analyst", "--language", "ar", "--password-stdin"],

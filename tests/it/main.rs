@@ -6,5 +6,6 @@
 
 mod api;
 mod cli;
+mod mail;
 mod server;
 mod support;

@@ -18,7 +18,7 @@ async fn health_readiness_and_metrics() {
     let ready = client.get(format!("{base}/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
     let body: serde_json::Value = ready.json().await.unwrap();
-    assert_eq!(body["schema_version"], 1);
+    assert_eq!(body["schema_version"], cirtkit_storage::Store::latest_schema_version());
     let missing = client.get(format!("{base}/no/such/page")).send().await.unwrap();
     assert_eq!(missing.status(), 404);
     let metrics = client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();

@@ -25,6 +25,7 @@ macro_rules! text_serde {
 
 pub mod clock;
 pub mod constituency;
+pub mod extract;
 pub mod ids;
 pub mod incident;
 pub mod names;

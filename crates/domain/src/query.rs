@@ -28,7 +28,7 @@ pub struct IncidentQuery {
     pub updated_after: Option<DateTime<Utc>>,
     pub updated_before: Option<DateTime<Utc>>,
     /// Full-text words, all of which must be found (each may be in the title, the description
-    /// or a journal entry). Words match as prefixes. See [`IncidentQuery::search_words`].
+    /// or a journal entry). Words match whole words. See [`IncidentQuery::search_words`].
     pub text: Option<String>,
     /// What the asker may see; `None` for the CIRT's own staff, who see everything.
     pub visible_to: Option<Visibility>,

@@ -6,6 +6,7 @@ mod accounts;
 mod constituency;
 mod error;
 mod incidents;
+mod intake;
 mod partners;
 mod principal;
 
@@ -14,9 +15,11 @@ mod tests;
 
 pub use accounts::{MIN_PASSWORD_CHARS, NewUser, TokenSecret, generate_password};
 pub use cirtkit_domain::constituency::transfer;
+pub use cirtkit_intake as mail;
 pub use constituency::ImportReport;
 pub use error::ServiceError;
 pub use incidents::Page;
+pub use intake::MailOutcome;
 pub use principal::Principal;
 
 pub use cirtkit_domain as domain;

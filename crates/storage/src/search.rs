@@ -5,8 +5,8 @@
 //!
 //! Full text: one document per incident, its title, description and journal entries, kept by
 //! triggers (migration 0002): an FTS5 table on SQLite, a `tsvector` column (configuration
-//! `simple`) with a GIN index on PostgreSQL. A query word matches as a prefix; every word must be
-//! found, each anywhere in the incident.
+//! `simple`) with a GIN index on PostgreSQL. Query words match whole words (not prefixes, which
+//! would blind PostgreSQL's planner); every word must be found, each anywhere in the incident.
 //!
 //! Addresses: every ipv4, ipv6 and cidr observable stores the range it covers as two 16-byte
 //! big-endian keys (IPv4 mapped into IPv6), so that byte order is address order. Netblocks are
@@ -147,10 +147,10 @@ macro_rules! bind_all {
     }};
 }
 
-/// An FTS5 query matching `word` as a phrase whose last token is a prefix. Quoted, the user's
+/// An FTS5 query matching `word` as a phrase (its tokens next to each other). Quoted, the user's
 /// text is only ever a string to FTS5: `OR`, `(`, `-`, `*` are not operators inside quotes.
 fn fts5_phrase(word: &str) -> String {
-    format!("\"{}\"*", word.replace('"', "\"\""))
+    format!("\"{}\"", word.replace('"', "\"\""))
 }
 
 impl Store {
@@ -375,7 +375,7 @@ mod tests {
 
     #[test]
     fn fts5_phrases_quote_everything() {
-        assert_eq!(fts5_phrase("OR"), "\"OR\"*");
-        assert_eq!(fts5_phrase("a\"b"), "\"a\"\"b\"*");
+        assert_eq!(fts5_phrase("OR"), "\"OR\"");
+        assert_eq!(fts5_phrase("a\"b"), "\"a\"\"b\"");
     }
 }

@@ -15,12 +15,14 @@ LANGUAGE sql STABLE AS $$
                      FROM journal_entries j WHERE j.incident_id = incident), ''::tsvector)
 $$;
 
--- The query for a user's words: each lexeme the `simple` parser finds, as a prefix, all required.
--- Lexemes are quoted (quotes and backslashes doubled), so no input is read as an operator.
+-- The query for a user's words: each lexeme the `simple` parser finds, all required (whole
+-- lexemes, not prefixes: the planner then has statistics for them and picks between the GIN index
+-- for rare words and the id order for common ones). Lexemes are quoted (quotes and backslashes
+-- doubled), so no input is read as an operator.
 CREATE FUNCTION incident_search_query(words TEXT) RETURNS tsquery
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT to_tsquery('simple'::regconfig, COALESCE(string_agg(
-        '''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || ''':*', ' & '), ''))
+        '''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || '''', ' & '), ''))
     FROM unnest(to_tsvector('simple'::regconfig, words))
 $$;
 
