@@ -134,6 +134,18 @@ async fn every_route_for_every_role() {
         (Method::GET, format!("/api/v1/incidents/{other}/observables"), None, [200, 200, 200, 200, 404]),
         (Method::GET, format!("/api/v1/incidents/{amber}/journal"), None, [200, 200, 200, 200, 200]),
         (
+            Method::PATCH,
+            format!("/api/v1/incidents/{amber}"),
+            Some(json!({"severity": "critical"})),
+            [200, 200, 200, 403, 403],
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/incidents/{other}"),
+            Some(json!({"title": "Port scan (confirmed)"})),
+            [200, 200, 200, 403, 404],
+        ),
+        (
             Method::POST,
             format!("/api/v1/incidents/{amber}/journal"),
             Some(json!({"body": "noted"})),

@@ -324,6 +324,59 @@ impl NewIncident {
     }
 }
 
+/// A change to an incident's description, classification or handling (its state moves only
+/// through transitions). Fields left `None` stay as they are; `assignee: Some(None)` unassigns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IncidentChanges {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub rsit: Option<Rsit>,
+    pub severity: Option<Severity>,
+    pub tlp: Option<Tlp>,
+    pub pap: Option<Pap>,
+    pub assignee: Option<Option<UserId>>,
+    pub organisations: Option<Vec<OrganisationId>>,
+}
+
+impl IncidentChanges {
+    pub fn is_empty(&self) -> bool {
+        *self == IncidentChanges::default()
+    }
+
+    /// The incident as it would be with these changes, checked like a new one.
+    pub fn apply_to(&self, incident: &Incident) -> Result<Incident, ParseError> {
+        let mut after = incident.clone();
+        if let Some(title) = &self.title {
+            after.title = title.trim().to_owned();
+            if after.title.is_empty() {
+                return Err(ParseError::new("incident title", "", "give the incident a short title"));
+            }
+            if after.title.chars().count() > 300 {
+                return Err(ParseError::new("incident title", &after.title, "use at most 300 characters"));
+            }
+        }
+        if let Some(description) = &self.description {
+            if description.len() > 1_000_000 {
+                return Err(ParseError::new("incident description", "", "use at most 1 MB of text"));
+            }
+            after.description = description.clone();
+        }
+        after.rsit = self.rsit.unwrap_or(after.rsit);
+        after.severity = self.severity.unwrap_or(after.severity);
+        after.tlp = self.tlp.unwrap_or(after.tlp);
+        after.pap = self.pap.unwrap_or(after.pap);
+        if let Some(assignee) = self.assignee {
+            after.assignee = assignee;
+        }
+        if let Some(orgs) = &self.organisations {
+            after.organisations = orgs.clone();
+            after.organisations.sort();
+            after.organisations.dedup();
+        }
+        Ok(after)
+    }
+}
+
 /// What kind of entry a journal line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -43,7 +43,8 @@ pub use constituency::{
 };
 pub use ids::{IncidentId, JournalEntryId, ObservableId, OrganisationId, PartnerId, TokenId, UserId};
 pub use incident::{
-    Incident, IncidentReference, IncidentState, JournalEntry, JournalKind, LinkKind, NewIncident, Transition,
+    Incident, IncidentChanges, IncidentReference, IncidentState, JournalEntry, JournalKind, LinkKind, NewIncident,
+    Transition,
 };
 pub use names::{Asn, Country, DomainName, EmailAddress, Language};
 pub use observable::{Observable, ObservableKind};

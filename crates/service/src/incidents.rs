@@ -4,8 +4,8 @@
 
 use crate::{Principal, Result, ServiceError, Services};
 use cirtkit_domain::{
-    Incident, IncidentId, IncidentQuery, IncidentReference, JournalEntry, JournalEntryId, JournalKind, LinkKind,
-    NewIncident, Observable, Permission, Role, Tlp, Transition, Visibility,
+    Incident, IncidentChanges, IncidentId, IncidentQuery, IncidentReference, JournalEntry, JournalEntryId, JournalKind,
+    LinkKind, NewIncident, Observable, Permission, Role, Tlp, Transition, Visibility,
 };
 
 impl Services {
@@ -52,6 +52,35 @@ impl Services {
             // The same answer whether it does not exist or may not be seen: nothing leaks.
             _ => Err(ServiceError::NotFound(format!("no incident {id}"))),
         }
+    }
+
+    /// Changes an incident's description, classification, markings, assignee or organisations.
+    /// A new severity moves the SLA due times, counted from the incident's opening.
+    pub async fn update_incident(&self, who: &Principal, id: IncidentId, changes: IncidentChanges) -> Result<Incident> {
+        who.require(Permission::EditIncidents)?;
+        let before = self.incident(who, id).await?;
+        if changes.is_empty() {
+            return Ok(before);
+        }
+        let mut after = changes.apply_to(&before)?;
+        if let Some(Some(assignee)) = changes.assignee
+            && self.store().user(assignee).await?.is_none()
+        {
+            return Err(ServiceError::Invalid(format!("no user {assignee} to assign")));
+        }
+        if changes.organisations.is_some() {
+            for org in &after.organisations {
+                if self.store().organisation(*org).await?.is_none() {
+                    return Err(ServiceError::Invalid(format!("no organisation {org}")));
+                }
+            }
+        }
+        let due = self.settings().sla.due(after.severity, after.created_at);
+        (after.respond_by, after.resolve_by) = (due.respond_by, due.resolve_by);
+        let mut tx = self.begin(who).await?;
+        let after = tx.update_incident(&before, &after).await?;
+        tx.commit().await?;
+        Ok(after)
     }
 
     /// Moves an incident through its process and notes the move in its journal.

@@ -283,6 +283,60 @@ impl WriteTx {
         Ok(after)
     }
 
+    /// Stores an incident's new description, classification, markings, assignee, organisations
+    /// and due times (the caller has checked them). Refused if someone changed it meanwhile.
+    pub async fn update_incident(&mut self, before: &Incident, after: &Incident) -> Result<Incident> {
+        let now = self.now;
+        let mut after = after.clone();
+        after.updated_at = now;
+        on_tx!(self, c => {
+            let done = sqlx::query(
+                "UPDATE incidents SET title = $1, description = $2, rsit = $3, severity = $4, tlp = $5, pap = $6, \
+                 assignee_id = $7, respond_by = $8, resolve_by = $9, updated_at = $10 WHERE id = $11 AND updated_at = $12",
+            )
+            .bind(&after.title)
+            .bind(&after.description)
+            .bind(after.rsit.to_string())
+            .bind(after.severity.as_str())
+            .bind(after.tlp.to_string())
+            .bind(after.pap.to_string())
+            .bind(after.assignee.map(|u| u.0))
+            .bind(after.respond_by)
+            .bind(after.resolve_by)
+            .bind(now)
+            .bind(before.id.0)
+            .bind(before.updated_at)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+            if done == 0 {
+                return Err(StorageError::Conflict(format!(
+                    "incident {} was changed meanwhile: read it again and repeat the change",
+                    before.reference
+                )));
+            }
+            if after.organisations != before.organisations {
+                sqlx::query("DELETE FROM incident_organisations WHERE incident_id = $1").bind(before.id.0).execute(&mut *c).await?;
+                for org in &after.organisations {
+                    sqlx::query("INSERT INTO incident_organisations (incident_id, organisation_id) VALUES ($1, $2)")
+                        .bind(before.id.0)
+                        .bind(org.0)
+                        .execute(&mut *c)
+                        .await?;
+                }
+            }
+        });
+        self.audit(
+            "incident.update",
+            "incident",
+            &before.reference,
+            Some(serde_json::to_value(before)?),
+            Some(serde_json::to_value(&after)?),
+        )
+        .await?;
+        Ok(after)
+    }
+
     /// Attaches an observable to an incident; one already attached is not added twice.
     pub async fn add_observable(
         &mut self,

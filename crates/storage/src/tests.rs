@@ -146,7 +146,48 @@ store_tests!(
     full_text_finds_words_in_titles_descriptions_and_journals,
     visibility_hides_other_organisations_and_higher_tlp,
     observable_search_matches_ranges_and_values,
+    incident_updates_are_stored_searchable_and_refused_when_stale,
 );
+
+async fn incident_updates_are_stored_searchable_and_refused_when_stale(store: &Store) {
+    let sla = SlaPolicy::default();
+    let mut tx = store.begin("test", t(2026, 9, 1)).await.unwrap();
+    let org = tx.insert_organisation(&sample_org("ISP", "192.0.2.0/24", "isp.example")).await.unwrap();
+    let before = tx
+        .insert_incident(&sample_incident("Drone"), "CIRT", sla.due(cirtkit_domain::Severity::High, tx.now()))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let changes = cirtkit_domain::IncidentChanges {
+        title: Some("Ransomware at the ISP".into()),
+        severity: Some(cirtkit_domain::Severity::Critical),
+        tlp: Some(Tlp::Red),
+        organisations: Some(vec![org.id]),
+        ..Default::default()
+    };
+    let wanted = changes.apply_to(&before).unwrap();
+    let mut tx = store.begin("test", t(2026, 9, 2)).await.unwrap();
+    let after = tx.update_incident(&before, &wanted).await.unwrap();
+    tx.commit().await.unwrap();
+    let loaded = store.incident(before.id).await.unwrap().unwrap();
+    assert_eq!(loaded, after);
+    assert_eq!(
+        (loaded.title.as_str(), loaded.tlp, loaded.organisations.clone()),
+        ("Ransomware at the ISP", Tlp::Red, vec![org.id])
+    );
+    let found = store
+        .search_incidents(
+            &cirtkit_domain::IncidentQuery { text: Some("ransomware".into()), ..Default::default() },
+            None,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.iter().map(|i| i.id).collect::<Vec<_>>(), vec![before.id], "the new title is searchable");
+    let mut tx = store.begin("test", t(2026, 9, 3)).await.unwrap();
+    let stale = tx.update_incident(&before, &wanted).await;
+    assert!(matches!(stale, Err(StorageError::Conflict(_))), "{stale:?}");
+}
 
 fn sample_org(name: &str, net: &str, domain: &str) -> NewOrganisation {
     NewOrganisation {

@@ -9,8 +9,8 @@ use axum::{
     http::StatusCode,
 };
 use cirtkit_domain::{
-    Incident, IncidentQuery, IncidentState, JournalEntry, JournalEntryId, JournalKind, LinkKind, NewIncident,
-    Observable, ObservableKind, OrganisationId, Pap, Rsit, Severity, Tlp, Transition, UserId,
+    Incident, IncidentChanges, IncidentQuery, IncidentState, JournalEntry, JournalEntryId, JournalKind, LinkKind,
+    NewIncident, Observable, ObservableKind, OrganisationId, Pap, Rsit, Severity, Tlp, Transition, UserId,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -288,6 +288,63 @@ pub async fn read(
     Path(key): Path<String>,
 ) -> Result<Json<IncidentOut>, ApiError> {
     Ok(Json(state.services().incident_by_key(&caller, &key).await?.into()))
+}
+
+/// Changes to an incident: only the fields given change. `assignee: null` unassigns.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentPatchIn {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// `class/type` from the RSIT.
+    pub rsit: Option<String>,
+    /// low, medium, high or critical (the SLA due times follow).
+    pub severity: Option<String>,
+    pub tlp: Option<String>,
+    pub pap: Option<String>,
+    /// A user id, or null to unassign.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub assignee: Option<Option<i64>>,
+    /// The affected organisations' ids (replaces the list).
+    pub organisations: Option<Vec<i64>>,
+}
+
+/// Tells a field given as `null` (Some(None)) from a field left out (None).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+impl IncidentPatchIn {
+    fn parse(self) -> Result<IncidentChanges, ApiError> {
+        Ok(IncidentChanges {
+            rsit: self.rsit.map(|v| v.parse::<Rsit>().field("rsit")).transpose()?,
+            severity: self.severity.map(|v| v.parse::<Severity>().field("severity")).transpose()?,
+            tlp: self.tlp.map(|v| v.parse::<Tlp>().field("tlp")).transpose()?,
+            pap: self.pap.map(|v| v.parse::<Pap>().field("pap")).transpose()?,
+            assignee: self.assignee.map(|a| a.map(UserId)),
+            organisations: self.organisations.map(|o| o.into_iter().map(OrganisationId).collect()),
+            title: self.title,
+            description: self.description,
+        })
+    }
+}
+
+/// Change an incident's title, description, classification, markings, assignee or organisations.
+#[utoipa::path(operation_id = "update_incident", patch, path = "/api/v1/incidents/{incident}", tag = "incidents",
+    request_body = IncidentPatchIn, params(("incident" = String, Path, description = "Id or reference")),
+    responses((status = 200, body = IncidentOut), (status = 409, description = "Changed meanwhile by someone else")),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(state): State<WebState>,
+    Caller(caller): Caller,
+    Path(key): Path<String>,
+    body: Result<Json<IncidentPatchIn>, JsonRejection>,
+) -> Result<Json<IncidentOut>, ApiError> {
+    let Json(body) = body?;
+    let changes = body.parse()?;
+    let incident = state.services().incident_by_key(&caller, &key).await?;
+    Ok(Json(state.services().update_incident(&caller, incident.id, changes).await?.into()))
 }
 
 /// A move in the incident process.

@@ -50,7 +50,7 @@ pub(crate) fn routes() -> Router<WebState> {
     Router::new()
         .route("/api/v1/openapi.json", get(openapi_json))
         .route("/api/v1/incidents", get(incidents::list).post(incidents::create))
-        .route("/api/v1/incidents/{incident}", get(incidents::read))
+        .route("/api/v1/incidents/{incident}", get(incidents::read).patch(incidents::update))
         .route("/api/v1/incidents/{incident}/transitions", post(incidents::transition))
         .route("/api/v1/incidents/{incident}/journal", get(incidents::journal).post(incidents::add_journal_entry))
         .route("/api/v1/incidents/{incident}/observables", get(incidents::observables).post(incidents::add_observable))
@@ -74,7 +74,7 @@ pub(crate) fn routes() -> Router<WebState> {
         license(name = "MIT OR Apache-2.0")
     ),
     paths(
-        incidents::list, incidents::create, incidents::read, incidents::transition, incidents::journal,
+        incidents::list, incidents::create, incidents::read, incidents::update, incidents::transition, incidents::journal,
         incidents::add_journal_entry, incidents::observables, incidents::add_observable, incidents::link,
         incidents::search_observable, constituency::lookup, constituency::list, constituency::create,
         constituency::read, constituency::update, accounts::list_users, accounts::create_user,
