@@ -91,6 +91,47 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Measure cirtkit under load, on synthetic data.
+    Bench {
+        #[command(subcommand)]
+        action: BenchAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchAction {
+    /// Load synthetic incidents into a fresh database, start the server on 127.0.0.1, and time
+    /// the JSON API's list, filters, full-text search, incident page and observable search with
+    /// concurrent clients. Reports p50, p95, p99 and max per scenario against a 50 ms p99 target.
+    ///
+    /// By default it works in a fresh temporary directory with SQLite, removed at the end (unless
+    /// --keep), so it never touches your data. With --database-url postgres://… the database (or
+    /// the schema in its search_path) must be empty; the synthetic data stay there afterwards.
+    /// Fails when any request does not answer 200; a missed latency target is reported, not fatal.
+    #[command(verbatim_doc_comment)]
+    Api(BenchApiArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchApiArgs {
+    /// How many synthetic incidents to load.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(i64).range(1..=10_000_000))]
+    pub incidents: i64,
+    /// Journal entries per incident.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(i64).range(0..=1_000))]
+    pub journal_per_incident: i64,
+    /// Concurrent clients (each a task with its own keep-alive connection).
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=1_024))]
+    pub clients: u32,
+    /// Requests per scenario, spread over the clients.
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub requests: u32,
+    /// Keep the temporary data directory (its path is printed) instead of removing it.
+    #[arg(long)]
+    pub keep: bool,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -2,8 +2,8 @@
 //! audit log): whoever holds the data directory holds every right.
 
 use crate::cli::{
-    AuditAction, Cli, Command, ConfigAction, DemoArgs, InitArgs, LogFormatArg, MailAction, MigrateAction, OrgAction,
-    TokenAction, TransferFormat, UserAction,
+    AuditAction, BenchAction, Cli, Command, ConfigAction, DemoArgs, InitArgs, LogFormatArg, MailAction, MigrateAction,
+    OrgAction, TokenAction, TransferFormat, UserAction,
 };
 use anyhow::{Context, Result, bail};
 use cirtkit_app::{Application, Config, LogFormat, Overrides};
@@ -24,10 +24,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }),
         verbosity: g.verbose,
     };
+    // The benchmark makes its own data directory (or checks the database is empty) before the
+    // configuration is read.
+    let command = match cli.command {
+        Command::Bench { action: BenchAction::Api(args) } => return crate::bench::api(overrides, args).await,
+        command => command,
+    };
     let config = Config::load(&overrides)?;
     cirtkit_app::init_logging(&config);
     let operator = Principal::operator();
-    match cli.command {
+    match command {
         Command::Init(args) => init(&config, &operator, args).await,
         Command::Serve => serve(&config, cirtkit_app::open_services(&config).await?).await,
         Command::Demo(args) => demo(&config, args).await,
@@ -44,6 +50,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", config.to_masked_toml());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench { .. } => bail!("the benchmark runs before the configuration is read"),
     }
 }
 

@@ -28,6 +28,8 @@ const SUBCOMMANDS: &[&[&str]] = &[
     &["config", "check"],
     &["mail"],
     &["mail", "ingest"],
+    &["bench"],
+    &["bench", "api"],
 ];
 
 #[test]

@@ -14,7 +14,9 @@ mod error;
 mod incidents;
 mod migrations;
 mod partners;
+#[macro_use]
 mod search;
+mod synthetic;
 mod url;
 mod users;
 
@@ -25,6 +27,7 @@ pub use audit::{AuditEntry, AuditVerification};
 pub use error::StorageError;
 pub use incidents::IncidentLink;
 pub use migrations::SchemaStatus;
+pub use synthetic::{SYNTHETIC_WORDS, SyntheticReport, SyntheticSpec};
 pub use url::DatabaseUrl;
 pub use users::{NewUserRecord, StoredUser, TokenRecord};
 

@@ -68,23 +68,21 @@ const IPV4_MAPPED: [u8; 12] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
 
 /// A value bound to a numbered parameter.
 #[derive(Debug, Clone)]
-enum Bind {
+pub(crate) enum Bind {
     Int(i64),
     Text(String),
     Time(DateTime<Utc>),
     Bytes(Vec<u8>),
-    /// Typed nulls, for the measurement's raw inserts (PostgreSQL wants the column's type).
-    #[cfg(test)]
+    /// Typed nulls, for the synthetic loader's raw inserts (PostgreSQL wants the column's type).
     NullInt,
-    #[cfg(test)]
     NullBytes,
 }
 
 /// SQL under construction: fixed fragments, and the values they refer to as `$1`, `$2`…
 #[derive(Debug, Default)]
-struct Sql {
+pub(crate) struct Sql {
     conditions: Vec<String>,
-    binds: Vec<Bind>,
+    pub(crate) binds: Vec<Bind>,
     /// SQLite: the placeholder of an FTS5 match on `incidents_fts`, which then drives the query.
     fts_match: Option<String>,
 }
@@ -97,7 +95,7 @@ impl Sql {
     }
 
     /// Binds values and returns their placeholders, comma-separated (for `IN (…)`).
-    fn bind_list(&mut self, values: impl IntoIterator<Item = Bind>) -> String {
+    pub(crate) fn bind_list(&mut self, values: impl IntoIterator<Item = Bind>) -> String {
         let mut out = String::new();
         for v in values {
             if !out.is_empty() {
@@ -137,9 +135,7 @@ macro_rules! bind_all {
                 Bind::Text(v) => q.bind(v.as_str()),
                 Bind::Time(v) => q.bind(*v),
                 Bind::Bytes(v) => q.bind(v.as_slice()),
-                #[cfg(test)]
                 Bind::NullInt => q.bind(None::<i64>),
-                #[cfg(test)]
                 Bind::NullBytes => q.bind(None::<Vec<u8>>),
             };
         }
@@ -154,7 +150,7 @@ fn fts5_phrase(word: &str) -> String {
 }
 
 impl Store {
-    fn is_sqlite(&self) -> bool {
+    pub(crate) fn is_sqlite(&self) -> bool {
         matches!(self.backend, Backend::Sqlite(_))
     }
 
