@@ -213,6 +213,16 @@ impl fmt::Display for IncidentState {
 }
 
 impl Transition {
+    pub const ALL: [Transition; 7] = [
+        Transition::Triage,
+        Transition::Start,
+        Transition::Wait,
+        Transition::Resume,
+        Transition::Resolve,
+        Transition::Close,
+        Transition::Reopen,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Transition::Triage => "triage",
@@ -223,6 +233,16 @@ impl Transition {
             Transition::Close => "close",
             Transition::Reopen => "reopen",
         }
+    }
+}
+
+impl FromStr for Transition {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_lowercase();
+        Transition::ALL.into_iter().find(|x| x.as_str() == t).ok_or_else(|| {
+            ParseError::new("transition", s, "use triage, start, wait, resume, resolve, close or reopen")
+        })
     }
 }
 

@@ -356,21 +356,6 @@ pub struct TransitionIn {
     pub transition: String,
 }
 
-fn transition_named(name: &str) -> Result<Transition, ApiError> {
-    const ALL: [Transition; 7] = [
-        Transition::Triage,
-        Transition::Start,
-        Transition::Wait,
-        Transition::Resume,
-        Transition::Resolve,
-        Transition::Close,
-        Transition::Reopen,
-    ];
-    ALL.into_iter()
-        .find(|t| t.as_str() == name.trim().to_ascii_lowercase())
-        .ok_or_else(|| super::invalid("transition", "use triage, start, wait, resume, resolve, close or reopen"))
-}
-
 /// Move an incident through its process; illegal moves are refused with 409.
 #[utoipa::path(operation_id = "move_incident", post, path = "/api/v1/incidents/{incident}/transitions", tag = "incidents", request_body = TransitionIn,
     params(("incident" = String, Path, description = "Id or reference")),
@@ -383,7 +368,7 @@ pub async fn transition(
     body: Result<Json<TransitionIn>, JsonRejection>,
 ) -> Result<Json<IncidentOut>, ApiError> {
     let Json(body) = body?;
-    let transition = transition_named(&body.transition)?;
+    let transition: Transition = body.transition.parse().field("transition")?;
     let incident = state.services().incident_by_key(&caller, &key).await?;
     Ok(Json(state.services().transition(&caller, incident.id, transition).await?.into()))
 }
