@@ -188,6 +188,16 @@ async fn every_route_for_every_role() {
             Some(json!({"name": "newcomer", "role": "analyst"})),
             [201, 403, 403, 403, 403],
         ),
+        (Method::GET, "/api/v1/users/analyst".into(), None, [200, 200, 200, 200, 403]),
+        (Method::GET, "/api/v1/users/constituent".into(), None, [200, 200, 200, 200, 200]),
+        (Method::PATCH, "/api/v1/users/newcomer".into(), Some(json!({"language": "ar"})), [200, 403, 403, 403, 403]),
+        (Method::PATCH, "/api/v1/users/auditor".into(), Some(json!({"disabled": false})), [200, 403, 403, 403, 403]),
+        (
+            Method::PUT,
+            "/api/v1/users/newcomer/password".into(),
+            Some(json!({"password": "another long password"})),
+            [204, 403, 403, 403, 403],
+        ),
         (Method::GET, "/api/v1/tokens".into(), None, [200, 200, 403, 200, 403]),
         (Method::POST, "/api/v1/tokens".into(), Some(json!({"name": "second"})), [201, 201, 201, 201, 201]),
         (Method::GET, "/api/v1/openapi.json".into(), None, [200, 200, 200, 200, 200]),
@@ -409,11 +419,48 @@ async fn the_openapi_document_matches_the_server() {
     let paths = served["paths"].as_object().unwrap();
     assert!(paths.len() >= 10);
     for (path, operations) in paths {
-        let concrete = path.replace("{incident}", "1").replace("{id}", "1");
+        let concrete = path.replace("{incident}", "1").replace("{id}", "1").replace("{name}", "admin");
         for method in operations.as_object().unwrap().keys() {
             let method: Method = method.to_uppercase().parse().unwrap();
             let (status, answer) = call(&f, None, method.clone(), &concrete, None).await;
             assert_eq!(status, 401, "{method} {path}: {answer}");
         }
     }
+}
+
+#[tokio::test]
+async fn users_change_their_own_language_but_not_their_role() {
+    let f = fixture().await;
+    let (status, me) = call(
+        &f,
+        Some("analyst"),
+        Method::PATCH,
+        "/api/v1/users/analyst",
+        Some(json!({"language": "ar", "display_name": "Ali"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!((me["language"].as_str(), me["display_name"].as_str()), (Some("ar"), Some("Ali")));
+    let (status, _) =
+        call(&f, Some("analyst"), Method::PATCH, "/api/v1/users/analyst", Some(json!({"role": "admin"}))).await;
+    assert_eq!(status, 403, "no one promotes themselves");
+    let (status, _) =
+        call(&f, Some("analyst"), Method::PUT, "/api/v1/users/analyst/password", Some(json!({"password": "short"})))
+            .await;
+    assert_eq!(status, 422);
+    let (status, _) = call(
+        &f,
+        Some("analyst"),
+        Method::PUT,
+        "/api/v1/users/analyst/password",
+        Some(json!({"password": "a much longer password"})),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert!(f.app.services.authenticate_password("analyst", "a much longer password").await.is_ok());
+    let (status, disabled) =
+        call(&f, Some("admin"), Method::PATCH, "/api/v1/users/analyst", Some(json!({"disabled": true}))).await;
+    assert_eq!(status, 200, "{disabled}");
+    let (status, _) = call(&f, Some("analyst"), Method::GET, "/api/v1/incidents", None).await;
+    assert_eq!(status, 401, "a disabled user's token stops working");
 }

@@ -27,6 +27,17 @@ pub struct NewUser {
     pub password: Option<String>,
 }
 
+/// Changes to a user. A user may change their own display name, e-mail and language; only an
+/// admin changes a role or disables an account.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub display_name: Option<String>,
+    pub email: Option<Option<EmailAddress>>,
+    pub role: Option<Role>,
+    pub language: Option<Language>,
+    pub disabled: Option<bool>,
+}
+
 /// A new token's secret, shown once and never stored.
 #[derive(Clone)]
 pub struct TokenSecret(pub String);
@@ -110,6 +121,54 @@ impl Services {
             .await?
             .map(|s| s.user)
             .ok_or_else(|| ServiceError::NotFound(format!("no user named {name}")))
+    }
+
+    /// A user by name: anyone for themselves; those who read everything for others.
+    pub async fn user(&self, who: &Principal, name: &UserName) -> Result<User> {
+        if who.user().is_none_or(|me| &me.name != name) {
+            who.require(Permission::ReadEverything)?;
+        }
+        self.user_named(name).await
+    }
+
+    pub async fn update_user(&self, who: &Principal, name: &UserName, changes: UserChanges) -> Result<User> {
+        let is_self = who.user().is_some_and(|u| &u.name == name);
+        if !is_self || changes.role.is_some() || changes.disabled.is_some() {
+            who.require(Permission::ManageUsers)?;
+        }
+        let before = self.user_named(name).await?;
+        let mut after = before.clone();
+        if let Some(display_name) = changes.display_name {
+            let display_name = display_name.trim();
+            if display_name.is_empty() || display_name.chars().count() > 200 {
+                return Err(ServiceError::Invalid("a display name has 1 to 200 characters".into()));
+            }
+            after.display_name = display_name.to_owned();
+        }
+        if let Some(email) = changes.email {
+            after.email = email;
+        }
+        if let Some(role) = changes.role {
+            if let Some(org) = role.organisation()
+                && self.store().organisation(org).await?.is_none()
+            {
+                return Err(ServiceError::Invalid(format!("no organisation {org} to bind the constituent to")));
+            }
+            after.role = role;
+        }
+        if let Some(language) = changes.language {
+            after.language = language;
+        }
+        if let Some(disabled) = changes.disabled {
+            after.disabled = disabled;
+        }
+        if after == before {
+            return Ok(before);
+        }
+        let mut tx = self.begin(who).await?;
+        let after = tx.update_user(&before, &after).await?;
+        tx.commit().await?;
+        Ok(after)
     }
 
     pub async fn set_user_disabled(&self, who: &Principal, name: &UserName, disabled: bool) -> Result<User> {

@@ -13,7 +13,7 @@ mod principal;
 #[cfg(test)]
 mod tests;
 
-pub use accounts::{MIN_PASSWORD_CHARS, NewUser, TokenSecret, generate_password};
+pub use accounts::{MIN_PASSWORD_CHARS, NewUser, TokenSecret, UserChanges, generate_password};
 pub use cirtkit_domain::constituency::transfer;
 pub use cirtkit_intake as mail;
 pub use constituency::ImportReport;

@@ -204,6 +204,36 @@ impl WriteTx {
         Ok(after)
     }
 
+    /// Stores a user's new name to show, e-mail, role, language and status.
+    pub async fn update_user(&mut self, before: &User, after: &User) -> Result<User> {
+        let now = self.now;
+        on_tx!(self, c => {
+            sqlx::query(
+                "UPDATE users SET display_name = $1, email = $2, role = $3, organisation_id = $4, language = $5, \
+                 disabled = $6, updated_at = $7 WHERE id = $8",
+            )
+            .bind(&after.display_name)
+            .bind(after.email.as_ref().map(|e| e.to_string()))
+            .bind(after.role.name())
+            .bind(after.role.organisation().map(|o| o.0))
+            .bind(after.language.as_str())
+            .bind(after.disabled)
+            .bind(now)
+            .bind(before.id.0)
+            .execute(&mut *c)
+            .await?;
+        });
+        self.audit(
+            "user.update",
+            "user",
+            before.id,
+            Some(serde_json::to_value(before)?),
+            Some(serde_json::to_value(after)?),
+        )
+        .await?;
+        Ok(after.clone())
+    }
+
     /// Sets a new password hash; the audit records that it changed, never the hash.
     pub async fn set_user_password(&mut self, user: &User, password_hash: &str) -> Result<()> {
         let now = self.now;

@@ -8,7 +8,7 @@ use axum::{
     http::StatusCode,
 };
 use cirtkit_domain::{EmailAddress, Language, OrganisationId, Role, TokenId, User, UserName};
-use cirtkit_service::{NewUser, storage::TokenRecord};
+use cirtkit_service::{NewUser, UserChanges, storage::TokenRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -92,6 +92,85 @@ pub async fn create_user(
     };
     let user = state.services().create_user(&caller, new).await?;
     Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+/// Read a user (anyone may read themselves).
+#[utoipa::path(operation_id = "read_user", get, path = "/api/v1/users/{name}", tag = "accounts", params(("name" = String, Path)),
+    responses((status = 200, body = UserOut), (status = 404)), security(("bearer" = [])))]
+pub async fn read_user(
+    State(state): State<WebState>,
+    Caller(caller): Caller,
+    Path(name): Path<String>,
+) -> Result<Json<UserOut>, ApiError> {
+    let name: UserName = name.parse().field("name")?;
+    Ok(Json(state.services().user(&caller, &name).await?.into()))
+}
+
+/// Changes to a user: only the fields given change. A user may change their own display name,
+/// e-mail and language; role and status are for admins.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatchIn {
+    pub display_name: Option<String>,
+    /// An address, or null to remove it.
+    #[serde(default, deserialize_with = "super::present")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    /// admin, coordinator, analyst, auditor or constituent (with `organisation`).
+    pub role: Option<String>,
+    pub organisation: Option<i64>,
+    /// en, fr or ar.
+    pub language: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+/// Change a user.
+#[utoipa::path(operation_id = "update_user", patch, path = "/api/v1/users/{name}", tag = "accounts",
+    params(("name" = String, Path)), request_body = UserPatchIn,
+    responses((status = 200, body = UserOut), (status = 403)), security(("bearer" = [])))]
+pub async fn update_user(
+    State(state): State<WebState>,
+    Caller(caller): Caller,
+    Path(name): Path<String>,
+    body: Result<Json<UserPatchIn>, JsonRejection>,
+) -> Result<Json<UserOut>, ApiError> {
+    let Json(body) = body?;
+    let name: UserName = name.parse().field("name")?;
+    let changes = UserChanges {
+        display_name: body.display_name,
+        email: body.email.map(|e| e.map(|e| e.parse::<EmailAddress>().field("email")).transpose()).transpose()?,
+        role: body
+            .role
+            .map(|r| Role::from_parts(&r, body.organisation.map(OrganisationId)).field("role"))
+            .transpose()?,
+        language: body.language.map(|l| l.parse::<Language>().field("language")).transpose()?,
+        disabled: body.disabled,
+    };
+    Ok(Json(state.services().update_user(&caller, &name, changes).await?.into()))
+}
+
+/// A new password.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordIn {
+    /// At least 12 characters.
+    pub password: String,
+}
+
+/// Set a user's password: one's own, or anyone's for an admin.
+#[utoipa::path(operation_id = "set_password", put, path = "/api/v1/users/{name}/password", tag = "accounts",
+    params(("name" = String, Path)), request_body = PasswordIn,
+    responses((status = 204, description = "Changed"), (status = 422, description = "Too short")), security(("bearer" = [])))]
+pub async fn set_password(
+    State(state): State<WebState>,
+    Caller(caller): Caller,
+    Path(name): Path<String>,
+    body: Result<Json<PasswordIn>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Json(body) = body?;
+    let name: UserName = name.parse().field("name")?;
+    state.services().set_password(&caller, &name, &body.password).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// An API token (never its secret).

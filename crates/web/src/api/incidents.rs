@@ -303,16 +303,11 @@ pub struct IncidentPatchIn {
     pub tlp: Option<String>,
     pub pap: Option<String>,
     /// A user id, or null to unassign.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "super::present")]
     #[schema(value_type = Option<i64>)]
     pub assignee: Option<Option<i64>>,
     /// The affected organisations' ids (replaces the list).
     pub organisations: Option<Vec<i64>>,
-}
-
-/// Tells a field given as `null` (Some(None)) from a field left out (None).
-fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
 }
 
 impl IncidentPatchIn {

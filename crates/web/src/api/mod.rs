@@ -60,6 +60,8 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/api/v1/organisations", get(constituency::list).post(constituency::create))
         .route("/api/v1/organisations/{id}", get(constituency::read).put(constituency::update))
         .route("/api/v1/users", get(accounts::list_users).post(accounts::create_user))
+        .route("/api/v1/users/{name}", get(accounts::read_user).patch(accounts::update_user))
+        .route("/api/v1/users/{name}/password", axum::routing::put(accounts::set_password))
         .route("/api/v1/tokens", get(accounts::list_tokens).post(accounts::create_token))
         .route("/api/v1/tokens/{id}", axum::routing::delete(accounts::revoke_token))
 }
@@ -77,7 +79,7 @@ pub(crate) fn routes() -> Router<WebState> {
         incidents::list, incidents::create, incidents::read, incidents::update, incidents::transition, incidents::journal,
         incidents::add_journal_entry, incidents::observables, incidents::add_observable, incidents::link,
         incidents::search_observable, constituency::lookup, constituency::list, constituency::create,
-        constituency::read, constituency::update, accounts::list_users, accounts::create_user,
+        constituency::read, constituency::update, accounts::list_users, accounts::create_user, accounts::read_user, accounts::update_user, accounts::set_password,
         accounts::list_tokens, accounts::create_token, accounts::revoke_token,
     ),
     components(schemas(error::ErrorBody)),
@@ -115,6 +117,13 @@ pub fn openapi_document() -> String {
 
 async fn openapi_json() -> ([(axum::http::HeaderName, &'static str); 1], String) {
     ([(axum::http::header::CONTENT_TYPE, "application/json")], openapi_document())
+}
+
+/// Tells a field given as `null` (`Some(None)`) from a field left out (`None`).
+pub(crate) fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 /// Maps a value that does not parse to a 422 that names the field.
