@@ -8,5 +8,6 @@ mod api;
 mod bench;
 mod cli;
 mod mail;
+mod mail_out;
 mod server;
 mod support;

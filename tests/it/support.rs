@@ -127,7 +127,14 @@ pub struct App {
 
 /// Starts the real application (the same wiring as `cirtkit serve`) on port 0.
 pub async fn spawn_app() -> App {
+    spawn_app_with_config("").await
+}
+
+/// Starts the real application with this `cirtkit.toml` in its data directory.
+pub async fn spawn_app_with_config(cirtkit_toml: &str) -> App {
     let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    write(&dir.path().join("data"), "cirtkit.toml", cirtkit_toml);
     let overrides = cirtkit_app::Overrides {
         data_dir: Some(dir.path().join("data")),
         listen: Some("127.0.0.1:0".into()),

@@ -4,7 +4,7 @@
 //! every problem is reported together. The doc comments below are the reference
 //! (docs/configuration.md is written from them).
 
-use cirtkit_domain::{IncidentReference, SlaPolicy, SlaTargets};
+use cirtkit_domain::{EmailAddress, IncidentReference, SlaPolicy, SlaTargets};
 use cirtkit_storage::DatabaseUrl;
 use figment::{
     Figment,
@@ -34,6 +34,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub instance: InstanceConfig,
     pub sla: SlaConfig,
+    pub smtp: SmtpConfig,
     pub log: LogConfig,
 }
 
@@ -91,6 +92,26 @@ pub struct SlaHours {
     pub resolution_hours: u32,
 }
 
+/// Outbound mail: replies sent from incidents go to this SMTP relay. Only plain SMTP is spoken
+/// for now (no STARTTLS, no SMTPS): use a relay on the same host or a trusted network, which
+/// then forwards the mail with TLS.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SmtpConfig {
+    /// The relay's host name or address. Not set: outbound mail is off, and replies are refused.
+    pub host: Option<String>,
+    /// The relay's port.
+    pub port: u16,
+    /// The team's address, the sender of every message (required when `host` is set).
+    pub from: Option<String>,
+    /// The user name, when the relay asks for one.
+    pub username: Option<String>,
+    /// The password that goes with `username` (masked by `cirtkit config check`).
+    pub password: Option<String>,
+    /// Seconds to wait for the relay before giving up.
+    pub timeout_secs: u64,
+}
+
 /// Logging.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -116,6 +137,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             instance: InstanceConfig::default(),
             sla: SlaConfig::default(),
+            smtp: SmtpConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -147,6 +169,12 @@ impl Default for SlaConfig {
             resolution_hours: u32::try_from(t.resolution.num_hours()).unwrap_or(u32::MAX),
         };
         SlaConfig { critical: h(p.critical), high: h(p.high), medium: h(p.medium), low: h(p.low) }
+    }
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig { host: None, port: 25, from: None, username: None, password: None, timeout_secs: 30 }
     }
 }
 
@@ -264,6 +292,7 @@ impl Config {
             database: section(&figment, "database", &mut errors),
             instance: section(&figment, "instance", &mut errors),
             sla: section(&figment, "sla", &mut errors),
+            smtp: section(&figment, "smtp", &mut errors),
             log: section(&figment, "log", &mut errors),
         };
         match overrides.verbosity {
@@ -302,6 +331,7 @@ impl Config {
                 errors.push(format!("sla.{name}: the response target comes after the resolution target"));
             }
         }
+        self.check_smtp(errors);
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             errors.push(format!("log.level: {e}"));
         }
@@ -310,6 +340,45 @@ impl Config {
         {
             errors.push("server.public_url: must start with https:// or http://".into());
         }
+    }
+
+    fn check_smtp(&self, errors: &mut Vec<String>) {
+        let smtp = &self.smtp;
+        if let Some(host) = &smtp.host
+            && host.trim().is_empty()
+        {
+            errors.push("smtp.host: give the relay's host name, or leave it out to turn outbound mail off".into());
+        }
+        match (&smtp.host, &smtp.from) {
+            (Some(_), None) => errors.push("smtp.from: give the team's address, the sender of outbound mail".into()),
+            (_, Some(from)) => {
+                if let Err(e) = from.parse::<EmailAddress>() {
+                    errors.push(format!("smtp.from: {e}"));
+                }
+            }
+            (None, None) => {}
+        }
+        if smtp.port == 0 {
+            errors.push("smtp.port: use the relay's port, such as 25 or 587".into());
+        }
+        if smtp.username.is_some() != smtp.password.is_some() {
+            errors.push("smtp.username, smtp.password: give both or neither".into());
+        }
+        if smtp.timeout_secs == 0 {
+            errors.push("smtp.timeout_secs: must be at least 1".into());
+        }
+    }
+
+    /// How to send mail, when outbound mail is configured (and the configuration checked).
+    pub fn smtp_settings(&self) -> Option<cirtkit_notify::SmtpSettings> {
+        let smtp = &self.smtp;
+        Some(cirtkit_notify::SmtpSettings {
+            host: smtp.host.clone()?,
+            port: smtp.port,
+            from: smtp.from.as_deref()?.parse().ok()?,
+            credentials: smtp.username.clone().zip(smtp.password.clone()),
+            timeout: std::time::Duration::from_secs(smtp.timeout_secs),
+        })
     }
 
     /// The database to use: the configured URL, or the SQLite file in the data directory.
@@ -338,6 +407,9 @@ impl Config {
     pub fn to_masked_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database.url = Some(self.database_url().masked());
+        if shown.smtp.password.is_some() {
+            shown.smtp.password = Some("********".into());
+        }
         toml::to_string(&shown).unwrap_or_else(|e| format!("# cannot print the configuration: {e}\n"))
     }
 
@@ -450,9 +522,28 @@ mod tests {
     #[test]
     fn secrets_are_masked() {
         let o = Overrides { database_url: Some("postgres://cirt:hunter2@db/cirtkit".into()), ..Default::default() };
-        let c = load(&[], &[], o).unwrap();
+        let env = [("CIRTKIT_SMTP__USERNAME", "cirt"), ("CIRTKIT_SMTP__PASSWORD", "swordfish")];
+        let c = load(&[], &env, o).unwrap();
         let shown = c.to_masked_toml();
         assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("swordfish"), "{shown}");
         assert!(shown.contains("********"));
+    }
+
+    #[test]
+    fn outbound_mail_is_off_by_default_and_checked_when_on() {
+        let c = load(&[], &[], Overrides::default()).unwrap();
+        assert!(c.smtp_settings().is_none());
+        let files = [("c.toml", "[smtp]\nhost = \"127.0.0.1\"\nport = 2525\nfrom = \"cirt@cirt.example\"\n")];
+        let o = Overrides { config_file: Some("c.toml".into()), ..Default::default() };
+        let s = load(&files, &[], o.clone()).unwrap().smtp_settings().unwrap();
+        assert_eq!((s.host.as_str(), s.port, s.from.to_string().as_str()), ("127.0.0.1", 2525, "cirt@cirt.example"));
+        let files = [("c.toml", "[smtp]\nhost = \"relay\"\nport = 0\nusername = \"cirt\"\ntimeout_secs = 0\n")];
+        let all = load(&files, &[], o.clone()).unwrap_err().to_string();
+        for expected in ["smtp.from", "smtp.port", "smtp.username", "smtp.timeout_secs"] {
+            assert!(all.contains(expected), "missing {expected} in:\n{all}");
+        }
+        let files = [("c.toml", "[smtp]\nhost = \"relay\"\nfrom = \"not an address\"\n")];
+        assert!(load(&files, &[], o).unwrap_err().to_string().contains("smtp.from"));
     }
 }

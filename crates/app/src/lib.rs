@@ -6,7 +6,7 @@ pub mod config;
 pub use config::{Config, ConfigError, LogFormat, Overrides};
 
 use cirtkit_domain::{Clock, SystemClock};
-use cirtkit_service::{ServiceError, ServiceSettings, Services};
+use cirtkit_service::{Outbound, ServiceError, ServiceSettings, Services};
 use cirtkit_storage::{ConnectOptions, StorageError, Store};
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
@@ -75,7 +75,17 @@ pub fn service_settings(config: &Config) -> ServiceSettings {
 pub async fn open_services(config: &Config) -> Result<Services, AppError> {
     let store = open_store(config).await?;
     store.migrate(SystemClock.now()).await?;
-    Ok(Services::new(store, Arc::new(SystemClock), service_settings(config)).await?)
+    let services = Services::new(store, Arc::new(SystemClock), service_settings(config)).await?;
+    attach_mailer(config, &services);
+    Ok(services)
+}
+
+/// Lets the services send mail through the configured relay (when there is one).
+fn attach_mailer(config: &Config, services: &Services) {
+    if let Some(smtp) = config.smtp_settings() {
+        let mailer = Arc::new(cirtkit_notify::Mailer::new(&smtp));
+        services.set_outbound(Outbound { mailer, team_name: config.instance.name.clone() });
+    }
 }
 
 /// Opens the services on a store that must already be at the current schema (for commands
@@ -86,7 +96,9 @@ pub async fn open_services_current(config: &Config, clock: Arc<dyn Clock>) -> Re
     if !status.is_current() {
         return Err(AppError::SchemaBehind { current: status.current, latest: status.latest });
     }
-    Ok(Services::new(store, clock, service_settings(config)).await?)
+    let services = Services::new(store, clock, service_settings(config)).await?;
+    attach_mailer(config, &services);
+    Ok(services)
 }
 
 /// The running server.

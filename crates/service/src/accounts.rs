@@ -180,6 +180,9 @@ impl Services {
         let mut tx = self.begin(who).await?;
         let user = tx.set_user_disabled(&user, disabled).await?;
         tx.commit().await?;
+        if disabled {
+            self.store().delete_user_sessions(user.id).await?;
+        }
         Ok(user)
     }
 
@@ -194,6 +197,8 @@ impl Services {
         let mut tx = self.begin(who).await?;
         tx.set_user_password(&user, &hash).await?;
         tx.commit().await?;
+        // Whoever knew the old password is signed out everywhere.
+        self.store().delete_user_sessions(user.id).await?;
         Ok(())
     }
 

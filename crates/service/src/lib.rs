@@ -9,6 +9,8 @@ mod incidents;
 mod intake;
 mod partners;
 mod principal;
+mod replies;
+mod sessions;
 
 #[cfg(test)]
 mod tests;
@@ -21,6 +23,8 @@ pub use error::ServiceError;
 pub use incidents::Page;
 pub use intake::MailOutcome;
 pub use principal::Principal;
+pub use replies::{Outbound, Reply};
+pub use sessions::{LoginThrottle, NewSession, SESSION_IDLE, SESSION_MAX, SessionPrincipal};
 
 pub use cirtkit_domain as domain;
 pub use cirtkit_storage as storage;
@@ -57,6 +61,9 @@ struct Inner {
     clock: Arc<dyn Clock>,
     settings: ServiceSettings,
     index: RwLock<Arc<ConstituencyIndex>>,
+    throttle: sessions::LoginThrottle,
+    /// How replies leave, once the wiring has set it (see `Services::set_outbound`).
+    outbound: RwLock<Option<replies::Outbound>>,
 }
 
 /// What `cirtkit status` reports.
@@ -72,8 +79,16 @@ impl Services {
     /// Builds the services over a migrated store and loads the constituency index.
     pub async fn new(store: Store, clock: Arc<dyn Clock>, settings: ServiceSettings) -> Result<Services> {
         cirtkit_domain::IncidentReference::check_prefix(&settings.reference_prefix)?;
-        let services =
-            Services { inner: Arc::new(Inner { store, clock, settings, index: RwLock::new(Arc::default()) }) };
+        let services = Services {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                settings,
+                index: RwLock::new(Arc::default()),
+                throttle: sessions::LoginThrottle::default(),
+                outbound: RwLock::default(),
+            }),
+        };
         services.rebuild_index().await?;
         Ok(services)
     }
@@ -84,6 +99,10 @@ impl Services {
 
     pub fn clock(&self) -> &dyn Clock {
         self.inner.clock.as_ref()
+    }
+
+    pub(crate) fn throttle(&self) -> &sessions::LoginThrottle {
+        &self.inner.throttle
     }
 
     pub fn settings(&self) -> &ServiceSettings {

@@ -236,3 +236,47 @@ async fn imports_are_matched_by_name_and_rebuild_the_lookup() {
     assert!(w.services.import_organisations(&op, vec![org("D", "10.1.0.0/16", "d.example"), bad]).await.is_err());
     assert_eq!(w.services.status().await.unwrap().counts.organisations, 2);
 }
+
+#[tokio::test]
+async fn sessions_open_throttle_expire_and_close() {
+    let w = world().await;
+    let ali = user(&w, "ali", Role::Analyst).await;
+    let session = w.services.login("ali", "a long test password", "192.0.2.1").await.unwrap();
+    assert_eq!(session.secret.len(), 64);
+    let live = w.services.session(&session.secret).await.unwrap();
+    assert_eq!(live.principal.user().unwrap().id, ali.id);
+    assert_eq!(live.csrf_token, session.csrf_token);
+    assert!(w.services.session(&"0".repeat(64)).await.is_err());
+
+    // Five failures lock the account, even for the right password, from any address.
+    for _ in 0..5 {
+        assert!(w.services.login("ali", "wrong password!!", "198.51.100.7").await.is_err());
+    }
+    let locked = w.services.login("ali", "a long test password", "192.0.2.1").await.unwrap_err();
+    assert!(locked.to_string().contains("too many failed sign-ins"), "{locked}");
+    w.clock.advance(chrono::Duration::minutes(16));
+    let second = w.services.login("ali", "a long test password", "192.0.2.1").await.unwrap();
+
+    // Idle expiry: 12 hours without use ends a session; use keeps it alive.
+    w.clock.advance(chrono::Duration::hours(11));
+    assert!(w.services.session(&second.secret).await.is_ok());
+    w.clock.advance(chrono::Duration::hours(11));
+    assert!(w.services.session(&second.secret).await.is_ok(), "the last use extended it");
+    assert!(w.services.session(&session.secret).await.is_err(), "the first one idled out");
+    w.clock.advance(chrono::Duration::hours(13));
+    assert!(w.services.session(&second.secret).await.is_err());
+
+    // Signing out, changing the password and disabling all end sessions.
+    let third = w.services.login("ali", "a long test password", "192.0.2.1").await.unwrap();
+    w.services.logout(&third.secret).await.unwrap();
+    assert!(w.services.session(&third.secret).await.is_err());
+    let fourth = w.services.login("ali", "a long test password", "192.0.2.1").await.unwrap();
+    w.services.set_password(&operator(), &ali.name, "a brand new password").await.unwrap();
+    assert!(w.services.session(&fourth.secret).await.is_err());
+    let fifth = w.services.login("ali", "a brand new password", "192.0.2.1").await.unwrap();
+    w.services.set_user_disabled(&operator(), &ali.name, true).await.unwrap();
+    assert!(w.services.session(&fifth.secret).await.is_err());
+    let actions: Vec<String> =
+        w.services.store().audit_entries(50).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.iter().any(|a| a == "user.login") && actions.iter().any(|a| a == "user.logout"), "{actions:?}");
+}

@@ -14,6 +14,7 @@ mod error;
 mod incidents;
 mod migrations;
 mod partners;
+mod sessions;
 #[macro_use]
 mod search;
 mod synthetic;
@@ -27,6 +28,7 @@ pub use audit::{AuditEntry, AuditVerification};
 pub use error::StorageError;
 pub use incidents::IncidentLink;
 pub use migrations::SchemaStatus;
+pub use sessions::SessionRecord;
 pub use synthetic::{SYNTHETIC_WORDS, SyntheticReport, SyntheticSpec};
 pub use url::DatabaseUrl;
 pub use users::{NewUserRecord, StoredUser, TokenRecord};

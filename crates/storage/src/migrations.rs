@@ -18,6 +18,7 @@ const SQLITE: &[Migration] = &[
         description: "incident search",
         sql: include_str!("../migrations/sqlite/0002_incident_search.sql"),
     },
+    Migration { version: 3, description: "sessions", sql: include_str!("../migrations/sqlite/0003_sessions.sql") },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -31,6 +32,7 @@ const POSTGRES: &[Migration] = &[
         description: "incident search",
         sql: include_str!("../migrations/postgres/0002_incident_search.sql"),
     },
+    Migration { version: 3, description: "sessions", sql: include_str!("../migrations/postgres/0003_sessions.sql") },
 ];
 
 /// The version that added the observables' address ranges, which SQL cannot compute from the

@@ -9,9 +9,10 @@ use axum::{
     http::StatusCode,
 };
 use cirtkit_domain::{
-    Incident, IncidentChanges, IncidentQuery, IncidentState, JournalEntry, JournalEntryId, JournalKind, LinkKind,
-    NewIncident, Observable, ObservableKind, OrganisationId, Pap, Rsit, Severity, Tlp, Transition, UserId,
+    EmailAddress, Incident, IncidentChanges, IncidentQuery, IncidentState, JournalEntry, JournalEntryId, JournalKind,
+    LinkKind, NewIncident, Observable, ObservableKind, OrganisationId, Pap, Rsit, Severity, Tlp, Transition, UserId,
 };
+use cirtkit_service::Reply;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -439,6 +440,41 @@ pub async fn add_journal_entry(
         .services()
         .add_journal_entry(&caller, incident.id, kind, &body.body, body.reply_to.map(JournalEntryId))
         .await?;
+    Ok((StatusCode::CREATED, Json(entry.into())))
+}
+
+/// A reply to mail from an incident.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyIn {
+    /// The recipients. Left out or empty: the abuse contacts of the incident's organisations.
+    #[serde(default)]
+    #[schema(example = json!(["soc@bank.example"]))]
+    pub to: Vec<String>,
+    /// The subject; the incident's title when left out. The reference is put in front.
+    pub subject: Option<String>,
+    /// The text; the TLP line goes above it and the team's signature below.
+    pub body: String,
+}
+
+/// Mail a reply from an incident, and note it in the journal (kind `mail-out`). Answers 409
+/// when outbound mail is not configured, when the incident is TLP:RED (never mailed), or when
+/// the mail relay did not take the message (nothing is noted then).
+#[utoipa::path(operation_id = "send_reply", post, path = "/api/v1/incidents/{incident}/replies", tag = "incidents", request_body = ReplyIn,
+    params(("incident" = String, Path, description = "Id or reference")),
+    responses((status = 201, body = JournalEntryOut), (status = 409, description = "Mail not configured, a TLP:RED incident, or the relay did not take it")),
+    security(("bearer" = [])))]
+pub async fn send_reply(
+    State(state): State<WebState>,
+    Caller(caller): Caller,
+    Path(key): Path<String>,
+    body: Result<Json<ReplyIn>, JsonRejection>,
+) -> Result<(StatusCode, Json<JournalEntryOut>), ApiError> {
+    let Json(body) = body?;
+    let to = body.to.iter().map(|a| a.parse::<EmailAddress>()).collect::<Result<Vec<_>, _>>().field("to")?;
+    let incident = state.services().incident_by_key(&caller, &key).await?;
+    let reply = Reply { to, subject: body.subject, body: body.body };
+    let entry = state.services().send_reply(&caller, incident.id, reply).await?;
     Ok((StatusCode::CREATED, Json(entry.into())))
 }
 

@@ -55,6 +55,7 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/api/v1/incidents/{incident}/journal", get(incidents::journal).post(incidents::add_journal_entry))
         .route("/api/v1/incidents/{incident}/observables", get(incidents::observables).post(incidents::add_observable))
         .route("/api/v1/incidents/{incident}/links", post(incidents::link))
+        .route("/api/v1/incidents/{incident}/replies", post(incidents::send_reply))
         .route("/api/v1/observables/search", get(incidents::search_observable))
         .route("/api/v1/lookup", get(constituency::lookup))
         .route("/api/v1/organisations", get(constituency::list).post(constituency::create))
@@ -77,7 +78,7 @@ pub(crate) fn routes() -> Router<WebState> {
     ),
     paths(
         incidents::list, incidents::create, incidents::read, incidents::update, incidents::transition, incidents::journal,
-        incidents::add_journal_entry, incidents::observables, incidents::add_observable, incidents::link,
+        incidents::add_journal_entry, incidents::send_reply, incidents::observables, incidents::add_observable, incidents::link,
         incidents::search_observable, constituency::lookup, constituency::list, constituency::create,
         constituency::read, constituency::update, accounts::list_users, accounts::create_user, accounts::read_user, accounts::update_user, accounts::set_password,
         accounts::list_tokens, accounts::create_token, accounts::revoke_token,
