@@ -169,6 +169,19 @@ async fn every_route_for_every_role() {
             Some(json!({"transition": "triage"})),
             [200, 409, 409, 403, 404],
         ),
+        // No SMTP relay in this fixture: those who may send get 409 "not configured".
+        (
+            Method::POST,
+            format!("/api/v1/incidents/{amber}/replies"),
+            Some(json!({"body": "Dear SOC"})),
+            [409, 409, 409, 403, 403],
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/incidents/{other}/replies"),
+            Some(json!({"body": "Dear SOC"})),
+            [409, 409, 409, 403, 404],
+        ),
         (Method::GET, "/api/v1/observables/search?q=192.0.2.0/24".into(), None, [200, 200, 200, 200, 200]),
         (Method::GET, "/api/v1/lookup?q=198.51.100.7".into(), None, [200, 200, 200, 200, 200]),
         (Method::GET, "/api/v1/organisations".into(), None, [200, 200, 200, 200, 200]),
