@@ -23,6 +23,15 @@ impl Services {
     /// constituency lookup finds for its observables.
     pub async fn create_incident(&self, who: &Principal, new: NewIncident) -> Result<Incident> {
         who.require(Permission::EditIncidents)?;
+        let new = self.checked_new_incident(new).await?;
+        let mut tx = self.begin(who).await?;
+        let incident = self.insert_incident(&mut tx, &new).await?;
+        tx.commit().await?;
+        Ok(incident)
+    }
+
+    /// A new incident checked, with the owners of its observables among its organisations.
+    pub(crate) async fn checked_new_incident(&self, new: NewIncident) -> Result<NewIncident> {
         let mut new = new.checked()?;
         let index = self.index();
         new.organisations.extend(new.observables.iter().filter_map(|o| index.lookup(o)).map(|m| m.organisation));
@@ -38,11 +47,17 @@ impl Services {
                 return Err(ServiceError::Invalid(format!("no organisation {org}")));
             }
         }
-        let mut tx = self.begin(who).await?;
+        Ok(new)
+    }
+
+    /// Stores a checked new incident in a transaction, with its SLA due times.
+    pub(crate) async fn insert_incident(
+        &self,
+        tx: &mut cirtkit_storage::WriteTx,
+        new: &NewIncident,
+    ) -> Result<Incident> {
         let due = self.settings().sla.due(new.severity, tx.now());
-        let incident = tx.insert_incident(&new, &self.settings().reference_prefix, due).await?;
-        tx.commit().await?;
-        Ok(incident)
+        Ok(tx.insert_incident(new, &self.settings().reference_prefix, due).await?)
     }
 
     pub async fn incident(&self, who: &Principal, id: IncidentId) -> Result<Incident> {
@@ -200,7 +215,7 @@ fn page_of<T>(mut items: Vec<T>, limit: u32, id: impl Fn(&T) -> IncidentId) -> P
 impl Services {
     /// What a principal may see, as a storage filter: everything, or (for a constituent) its
     /// own organisation's incidents up to TLP:AMBER+STRICT.
-    fn visibility(&self, who: &Principal) -> Result<Option<Visibility>> {
+    pub(crate) fn visibility(&self, who: &Principal) -> Result<Option<Visibility>> {
         match who.role() {
             Role::Constituent(org) => Ok(Some(Visibility { organisation: org, max_tlp: Tlp::AmberStrict })),
             _ => {
@@ -250,5 +265,69 @@ impl Services {
         let after = parse_cursor(cursor)?;
         let items = self.store().search_by_observable(observable, visible_to, after, i64::from(limit) + 1).await?;
         Ok(page_of(items, limit, |(i, _)| i.id))
+    }
+}
+
+impl Services {
+    /// Merges a duplicate into the incident that goes on: the duplicate's observables,
+    /// organisations and conversation (comments and mails, marked with its reference) are added
+    /// to the survivor, the two are linked (`duplicate-of`), and the duplicate is closed. Both
+    /// journals say so. Returns the survivor.
+    pub async fn merge_incidents(&self, who: &Principal, duplicate: IncidentId, into: IncidentId) -> Result<Incident> {
+        who.require(Permission::EditIncidents)?;
+        if duplicate == into {
+            return Err(ServiceError::Invalid("an incident cannot be merged into itself".into()));
+        }
+        let source = self.incident(who, duplicate).await?;
+        let target = self.incident(who, into).await?;
+        if source.state == cirtkit_domain::IncidentState::Closed
+            && self.store().incident_links(source.id).await?.iter().any(|l| l.kind == LinkKind::DuplicateOf)
+        {
+            return Err(ServiceError::Conflict(format!("{} was already merged", source.reference)));
+        }
+        let observables = self.store().incident_observables(source.id).await?;
+        let journal = self.store().journal(source.id).await?;
+        let mut merged = target.clone();
+        merged.organisations.extend(source.organisations.iter().copied());
+        merged.organisations.sort();
+        merged.organisations.dedup();
+        // The stricter marking wins: what was shared under the duplicate's TLP stays under it.
+        if source.tlp > target.tlp {
+            merged.tlp = source.tlp;
+        }
+
+        let author = who.display_name();
+        let mut tx = self.begin(who).await?;
+        let target = if merged == target { target } else { tx.update_incident(&target, &merged).await? };
+        for (_, observable) in &observables {
+            tx.add_observable(&target, observable).await?;
+        }
+        for entry in journal
+            .iter()
+            .filter(|e| matches!(e.kind, JournalKind::Comment | JournalKind::MailIn | JournalKind::MailOut))
+        {
+            let body = format!("[{} · {} · {}]\n{}", source.reference, entry.author, entry.at.to_rfc3339(), entry.body);
+            tx.add_journal_entry(&target, entry.kind, &entry.author, &body, None).await?;
+        }
+        tx.link_incidents(&source, &target, LinkKind::DuplicateOf).await?;
+        tx.add_journal_entry(
+            &target,
+            JournalKind::Comment,
+            &author,
+            &format!("Merged {} into this incident.", source.reference),
+            None,
+        )
+        .await?;
+        let closed = tx.set_incident_state(&source, cirtkit_domain::IncidentState::Closed).await?;
+        tx.add_journal_entry(
+            &closed,
+            JournalKind::StateChange,
+            &author,
+            &format!("{} → closed: merged into {}", source.state, target.reference),
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(target)
     }
 }

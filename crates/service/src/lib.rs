@@ -9,8 +9,11 @@ mod incidents;
 mod intake;
 mod partners;
 mod principal;
+mod public;
 mod replies;
 mod sessions;
+mod stats;
+mod two_factor;
 
 #[cfg(test)]
 mod tests;
@@ -23,8 +26,11 @@ pub use error::ServiceError;
 pub use incidents::Page;
 pub use intake::MailOutcome;
 pub use principal::Principal;
+pub use public::{PublicReport, ReportCategory};
 pub use replies::{Outbound, Reply};
-pub use sessions::{LoginThrottle, NewSession, SESSION_IDLE, SESSION_MAX, SessionPrincipal};
+pub use sessions::{LoginStep, LoginThrottle, NewSession, PENDING_LOGIN, SESSION_IDLE, SESSION_MAX, SessionPrincipal};
+pub use stats::Dashboard;
+pub use two_factor::TotpEnrolment;
 
 pub use cirtkit_domain as domain;
 pub use cirtkit_storage as storage;
@@ -62,6 +68,8 @@ struct Inner {
     settings: ServiceSettings,
     index: RwLock<Arc<ConstituencyIndex>>,
     throttle: sessions::LoginThrottle,
+    pending_logins: sessions::PendingLogins,
+    public_reports: public::RateLimit,
     /// How replies leave, once the wiring has set it (see `Services::set_outbound`).
     outbound: RwLock<Option<replies::Outbound>>,
 }
@@ -86,6 +94,8 @@ impl Services {
                 settings,
                 index: RwLock::new(Arc::default()),
                 throttle: sessions::LoginThrottle::default(),
+                pending_logins: sessions::PendingLogins::default(),
+                public_reports: public::RateLimit::default(),
                 outbound: RwLock::default(),
             }),
         };
@@ -103,6 +113,14 @@ impl Services {
 
     pub(crate) fn throttle(&self) -> &sessions::LoginThrottle {
         &self.inner.throttle
+    }
+
+    pub(crate) fn pending_logins(&self) -> &sessions::PendingLogins {
+        &self.inner.pending_logins
+    }
+
+    pub(crate) fn public_reports(&self) -> &public::RateLimit {
+        &self.inner.public_reports
     }
 
     pub fn settings(&self) -> &ServiceSettings {

@@ -4,7 +4,7 @@
 
 use crate::{Principal, Result, ServiceError, Services};
 use chrono::{DateTime, Duration, Utc};
-use cirtkit_domain::User;
+use cirtkit_domain::{User, UserId};
 use cirtkit_storage::SessionRecord;
 use password_hash::rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
@@ -35,6 +35,45 @@ pub struct NewSession {
 impl std::fmt::Debug for NewSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NewSession").field("user", &self.user.name).field("expires_at", &self.expires_at).finish()
+    }
+}
+
+/// Where signing in stands after the password.
+#[derive(Debug, Clone)]
+pub enum LoginStep {
+    /// Signed in.
+    Signed(NewSession),
+    /// The password was right; a code from the user's authenticator comes next, with this
+    /// ticket (valid for [`PENDING_LOGIN`]).
+    SecondFactor { ticket: String },
+}
+
+/// How long the second step of signing in may take.
+pub const PENDING_LOGIN: Duration = Duration::minutes(5);
+
+/// Users who gave the right password and owe a second-factor code, by ticket (in memory: a
+/// restart only means typing the password again).
+#[derive(Debug, Default)]
+pub struct PendingLogins {
+    tickets: Mutex<HashMap<String, (UserId, DateTime<Utc>)>>,
+}
+
+impl PendingLogins {
+    fn insert(&self, ticket: &str, user: UserId, now: DateTime<Utc>) {
+        let mut map = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, (_, at)| *at + PENDING_LOGIN > now);
+        if map.len() < 10_000 {
+            map.insert(ticket.to_owned(), (user, now));
+        }
+    }
+
+    fn get(&self, ticket: &str, now: DateTime<Utc>) -> Option<UserId> {
+        let map = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(ticket).filter(|(_, at)| *at + PENDING_LOGIN > now).map(|(user, _)| *user)
+    }
+
+    fn remove(&self, ticket: &str) {
+        self.tickets.lock().unwrap_or_else(|e| e.into_inner()).remove(ticket);
     }
 }
 
@@ -118,14 +157,9 @@ fn secret_hash(secret: &str) -> String {
 impl Services {
     /// Signs a user in from `address`: checks the password unless the account or the address
     /// has failed too often lately, then opens a session.
-    pub async fn login(&self, name: &str, password: &str, address: &str) -> Result<NewSession> {
+    pub async fn login(&self, name: &str, password: &str, address: &str) -> Result<LoginStep> {
         let now = self.clock().now();
-        if let Some(until) = self.throttle().locked_until(name, address, now) {
-            let minutes = (until - now).num_minutes().max(1);
-            return Err(ServiceError::Unauthenticated(format!(
-                "too many failed sign-ins: try again in {minutes} minutes"
-            )));
-        }
+        self.check_throttle(name, address, now)?;
         let principal = match self.authenticate_password(name, password).await {
             Ok(p) => p,
             Err(e) => {
@@ -136,10 +170,50 @@ impl Services {
                 return Err(e);
             }
         };
-        self.throttle().clear_account(name);
         let Some(user) = principal.user().cloned() else {
             return Err(ServiceError::Unauthenticated("wrong user name or password".into()));
         };
+        if self.has_second_factor(&user).await? {
+            // The password was right: the account is not cleared of failures until the code is.
+            let ticket = random_hex();
+            self.pending_logins().insert(&ticket, user.id, now);
+            return Ok(LoginStep::SecondFactor { ticket });
+        }
+        self.throttle().clear_account(name);
+        Ok(LoginStep::Signed(self.open_session(user, address).await?))
+    }
+
+    /// The second step of signing in for a user with a second factor: the ticket the first step
+    /// gave and a code from the user's authenticator. Wrong codes count as failed sign-ins.
+    pub async fn login_second_factor(&self, ticket: &str, code: &str, address: &str) -> Result<NewSession> {
+        let now = self.clock().now();
+        let expired = || ServiceError::Unauthenticated("the sign-in took too long: enter your password again".into());
+        let user_id = self.pending_logins().get(ticket, now).ok_or_else(expired)?;
+        let user = self.store().user(user_id).await?.filter(|u| !u.disabled).ok_or_else(expired)?;
+        let name = user.name.to_string();
+        self.check_throttle(&name, address, now)?;
+        if !self.check_totp(&user, code).await? {
+            self.throttle().record_failure(&name, address, now);
+            tracing::warn!(address, "wrong second-factor code");
+            return Err(ServiceError::Unauthenticated("wrong or already used code".into()));
+        }
+        self.pending_logins().remove(ticket);
+        self.throttle().clear_account(&name);
+        self.open_session(user, address).await
+    }
+
+    fn check_throttle(&self, name: &str, address: &str, now: DateTime<Utc>) -> Result<()> {
+        match self.throttle().locked_until(name, address, now) {
+            Some(until) => {
+                let minutes = (until - now).num_minutes().max(1);
+                Err(ServiceError::Unauthenticated(format!("too many failed sign-ins: try again in {minutes} minutes")))
+            }
+            None => Ok(()),
+        }
+    }
+
+    async fn open_session(&self, user: User, address: &str) -> Result<NewSession> {
+        let now = self.clock().now();
         let secret = random_hex();
         let record = SessionRecord {
             secret_hash: secret_hash(&secret),
@@ -151,6 +225,7 @@ impl Services {
             expires_at: now + SESSION_IDLE,
         };
         self.store().insert_session(&record).await?;
+        let principal = Principal::User(user.clone());
         let mut tx = self.begin(&principal).await?;
         tx.audit("user.login", "user", user.id, None, Some(serde_json::json!({"address": address}))).await?;
         tx.commit().await?;

@@ -26,6 +26,13 @@ async fn world() -> World {
     World { services, clock, _dir: dir }
 }
 
+fn signed(step: crate::LoginStep) -> crate::NewSession {
+    match step {
+        crate::LoginStep::Signed(session) => session,
+        other => panic!("expected a session, got {other:?}"),
+    }
+}
+
 fn operator() -> Principal {
     Principal::Operator("test".into())
 }
@@ -241,7 +248,7 @@ async fn imports_are_matched_by_name_and_rebuild_the_lookup() {
 async fn sessions_open_throttle_expire_and_close() {
     let w = world().await;
     let ali = user(&w, "ali", Role::Analyst).await;
-    let session = w.services.login("ali", "a long test password", "192.0.2.1").await.unwrap();
+    let session = signed(w.services.login("ali", "a long test password", "192.0.2.1").await.unwrap());
     assert_eq!(session.secret.len(), 64);
     let live = w.services.session(&session.secret).await.unwrap();
     assert_eq!(live.principal.user().unwrap().id, ali.id);
@@ -255,7 +262,7 @@ async fn sessions_open_throttle_expire_and_close() {
     let locked = w.services.login("ali", "a long test password", "192.0.2.1").await.unwrap_err();
     assert!(locked.to_string().contains("too many failed sign-ins"), "{locked}");
     w.clock.advance(chrono::Duration::minutes(16));
-    let second = w.services.login("ali", "a long test password", "192.0.2.1").await.unwrap();
+    let second = signed(w.services.login("ali", "a long test password", "192.0.2.1").await.unwrap());
 
     // Idle expiry: 12 hours without use ends a session; use keeps it alive.
     w.clock.advance(chrono::Duration::hours(11));
@@ -267,16 +274,166 @@ async fn sessions_open_throttle_expire_and_close() {
     assert!(w.services.session(&second.secret).await.is_err());
 
     // Signing out, changing the password and disabling all end sessions.
-    let third = w.services.login("ali", "a long test password", "192.0.2.1").await.unwrap();
+    let third = signed(w.services.login("ali", "a long test password", "192.0.2.1").await.unwrap());
     w.services.logout(&third.secret).await.unwrap();
     assert!(w.services.session(&third.secret).await.is_err());
-    let fourth = w.services.login("ali", "a long test password", "192.0.2.1").await.unwrap();
+    let fourth = signed(w.services.login("ali", "a long test password", "192.0.2.1").await.unwrap());
     w.services.set_password(&operator(), &ali.name, "a brand new password").await.unwrap();
     assert!(w.services.session(&fourth.secret).await.is_err());
-    let fifth = w.services.login("ali", "a brand new password", "192.0.2.1").await.unwrap();
+    let fifth = signed(w.services.login("ali", "a brand new password", "192.0.2.1").await.unwrap());
     w.services.set_user_disabled(&operator(), &ali.name, true).await.unwrap();
     assert!(w.services.session(&fifth.secret).await.is_err());
     let actions: Vec<String> =
         w.services.store().audit_entries(50).await.unwrap().into_iter().map(|e| e.action).collect();
     assert!(actions.iter().any(|a| a == "user.login") && actions.iter().any(|a| a == "user.logout"), "{actions:?}");
+}
+
+/// The code an authenticator shows for `secret` at `at`.
+fn totp_code(secret: &str, at: chrono::DateTime<chrono::Utc>) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret).unwrap();
+    totp_rs::Builder::new().with_secret(secret).build().unwrap().generate(at.timestamp() as u64).to_string()
+}
+
+#[tokio::test]
+async fn a_second_factor_is_enrolled_asked_for_and_not_replayed() {
+    let w = world().await;
+    let ali = user(&w, "ali", Role::Analyst).await;
+    let me = Principal::User(ali.clone());
+    let enrolment = w.services.new_totp_enrolment(&me).unwrap();
+    assert!(enrolment.uri.starts_with("otpauth://totp/cirtkit%20CIRT:ali?secret="), "{}", enrolment.uri);
+    let wrong = w.services.enable_totp(&me, &enrolment.secret, "000000").await;
+    assert!(matches!(wrong, Err(ServiceError::Invalid(_))) || totp_code(&enrolment.secret, w.clock.now()) == "000000");
+    w.services.enable_totp(&me, &enrolment.secret, &totp_code(&enrolment.secret, w.clock.now())).await.unwrap();
+    assert!(w.services.has_second_factor(&ali).await.unwrap());
+
+    // The password alone no longer signs in: it gives a ticket for the code.
+    w.clock.advance(chrono::Duration::seconds(60));
+    let crate::LoginStep::SecondFactor { ticket } =
+        w.services.login("ali", "a long test password", "192.0.2.1").await.unwrap()
+    else {
+        panic!("a code should be asked for");
+    };
+    assert!(w.services.login_second_factor(&ticket, "12345", "192.0.2.1").await.is_err());
+    let code = totp_code(&enrolment.secret, w.clock.now());
+    let session = w.services.login_second_factor(&ticket, &code, "192.0.2.1").await.unwrap();
+    assert!(w.services.session(&session.secret).await.is_ok());
+    assert!(w.services.login_second_factor(&ticket, &code, "192.0.2.1").await.is_err(), "the ticket is used up");
+
+    // The same code again (same 30-second step) is refused: a replay.
+    let crate::LoginStep::SecondFactor { ticket } =
+        w.services.login("ali", "a long test password", "192.0.2.1").await.unwrap()
+    else {
+        panic!("a code should be asked for");
+    };
+    assert!(w.services.login_second_factor(&ticket, &code, "192.0.2.1").await.is_err());
+    // Tickets expire.
+    w.clock.advance(crate::PENDING_LOGIN + chrono::Duration::seconds(1));
+    let fresh = totp_code(&enrolment.secret, w.clock.now());
+    assert!(w.services.login_second_factor(&ticket, &fresh, "192.0.2.1").await.is_err());
+
+    // Turning it off needs a code from the user, not from an admin.
+    assert!(w.services.disable_totp(&me, &ali.name, Some("999999")).await.is_err() || fresh == "999999");
+    w.services.disable_totp(&operator(), &ali.name, None).await.unwrap();
+    assert!(!w.services.has_second_factor(&ali).await.unwrap());
+    let actions: Vec<String> =
+        w.services.store().audit_entries(50).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.iter().any(|a| a == "user.totp.enable") && actions.iter().any(|a| a == "user.totp.disable"));
+}
+
+#[tokio::test]
+async fn a_public_report_opens_an_incident_in_triage_and_is_rate_limited() {
+    let w = world().await;
+    w.services.import_organisations(&operator(), vec![org("Bank", "198.51.100.0/24", "bank.example")]).await.unwrap();
+    let report = crate::PublicReport {
+        category: crate::ReportCategory::Phishing,
+        description: "I got a mail asking for my password, link hxxp://login.bank[.]example/verify from 198.51.100.7"
+            .into(),
+        reporter_name: "Samia".into(),
+        reporter_email: Some("samia@example.org".parse().unwrap()),
+        reporter_organisation: String::new(),
+        language: "ar".into(),
+    };
+    let reference = w.services.submit_public_report(report.clone(), "203.0.113.9").await.unwrap();
+    let incident = w.services.incident_by_key(&operator(), &reference.to_string()).await.unwrap();
+    assert_eq!(incident.state, IncidentState::Triage);
+    assert_eq!(incident.rsit.to_string(), "fraud/phishing");
+    assert_eq!(incident.organisations.len(), 1, "the owner of 198.51.100.7 is affected");
+    let observables = w.services.observables(&operator(), incident.id).await.unwrap();
+    assert!(observables.iter().any(|o| o.value() == "198.51.100.7"), "{observables:?}");
+    let journal = w.services.journal(&operator(), incident.id).await.unwrap();
+    assert!(journal.iter().any(|e| e.body.contains("samia@example.org") && e.body.contains("203.0.113.9")));
+
+    for _ in 1..crate::public::REPORTS_PER_ADDRESS_PER_HOUR {
+        w.services.submit_public_report(report.clone(), "203.0.113.9").await.unwrap();
+    }
+    let refused = w.services.submit_public_report(report.clone(), "203.0.113.9").await.unwrap_err();
+    assert!(matches!(refused, ServiceError::Conflict(_)), "{refused}");
+    let short = crate::PublicReport { description: "help".into(), ..report };
+    assert!(matches!(w.services.submit_public_report(short, "203.0.113.10").await, Err(ServiceError::Invalid(_))));
+}
+
+#[tokio::test]
+async fn merging_moves_observables_and_mail_and_closes_the_duplicate() {
+    let w = world().await;
+    let op = operator();
+    let new = |title: &str, obs: &str, tlp: Tlp| NewIncident {
+        title: title.into(),
+        description: String::new(),
+        rsit: "fraud/phishing".parse().unwrap(),
+        severity: Severity::High,
+        tlp,
+        pap: Pap::Amber,
+        assignee: None,
+        organisations: vec![],
+        observables: vec![Observable::parse(obs).unwrap()],
+    };
+    let a = w.services.create_incident(&op, new("first", "192.0.2.1", Tlp::Green)).await.unwrap();
+    let b = w.services.create_incident(&op, new("second", "bad.example", Tlp::Amber)).await.unwrap();
+    w.services.add_journal_entry(&op, b.id, JournalKind::Comment, "seen on the bank's portal", None).await.unwrap();
+    let merged = w.services.merge_incidents(&op, b.id, a.id).await.unwrap();
+    assert_eq!(merged.tlp, Tlp::Amber, "the stricter marking wins");
+    let obs: Vec<String> = w.services.observables(&op, a.id).await.unwrap().iter().map(Observable::value).collect();
+    assert!(obs.contains(&"bad.example".to_owned()) && obs.contains(&"192.0.2.1".to_owned()), "{obs:?}");
+    let journal = w.services.journal(&op, a.id).await.unwrap();
+    assert!(journal.iter().any(|e| e.body.contains("seen on the bank's portal")));
+    assert_eq!(w.services.incident(&op, b.id).await.unwrap().state, IncidentState::Closed);
+    assert!(matches!(w.services.merge_incidents(&op, b.id, a.id).await, Err(ServiceError::Conflict(_))));
+    assert!(matches!(w.services.merge_incidents(&op, a.id, a.id).await, Err(ServiceError::Invalid(_))));
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_what_the_viewer_may_see() {
+    let w = world().await;
+    let op = operator();
+    let orgs =
+        w.services.import_organisations(&op, vec![org("Bank", "198.51.100.0/24", "bank.example")]).await.unwrap();
+    let _ = orgs;
+    let bank = w.services.organisations(&op).await.unwrap()[0].id;
+    let mk = |sev: Severity, tlp: Tlp, org: bool| NewIncident {
+        title: "x".into(),
+        description: String::new(),
+        rsit: "fraud/phishing".parse().unwrap(),
+        severity: sev,
+        tlp,
+        pap: Pap::Amber,
+        assignee: None,
+        organisations: if org { vec![bank] } else { vec![] },
+        observables: vec![],
+    };
+    w.services.create_incident(&op, mk(Severity::High, Tlp::Amber, true)).await.unwrap();
+    w.services.create_incident(&op, mk(Severity::Critical, Tlp::Red, true)).await.unwrap();
+    let c = w.services.create_incident(&op, mk(Severity::Low, Tlp::Green, false)).await.unwrap();
+    w.services.transition(&op, c.id, Transition::Triage).await.unwrap();
+    w.services.transition(&op, c.id, Transition::Close).await.unwrap();
+    w.clock.advance(chrono::Duration::days(3));
+    let d = w.services.dashboard(&op).await.unwrap();
+    assert_eq!(d.open_total, 2);
+    assert_eq!(d.by_state[0], (IncidentState::New, 2));
+    assert_eq!(d.by_severity[0], (Severity::Critical, 1));
+    assert_eq!(d.response_overdue, 2, "three days without a response");
+    assert_eq!(d.days.len(), 30);
+    assert_eq!(d.days.iter().map(|(_, o, _)| o).sum::<i64>(), 3);
+    let constituent = Principal::User(user(&w, "bank", Role::Constituent(bank)).await);
+    let seen = w.services.dashboard(&constituent).await.unwrap();
+    assert_eq!(seen.open_total, 1, "not the TLP:RED one, not another organisation's");
 }

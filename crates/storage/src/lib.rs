@@ -17,6 +17,7 @@ mod partners;
 mod sessions;
 #[macro_use]
 mod search;
+mod stats;
 mod synthetic;
 mod url;
 mod users;
@@ -29,6 +30,7 @@ pub use error::StorageError;
 pub use incidents::IncidentLink;
 pub use migrations::SchemaStatus;
 pub use sessions::SessionRecord;
+pub use stats::IncidentStats;
 pub use synthetic::{SYNTHETIC_WORDS, SyntheticReport, SyntheticSpec};
 pub use url::DatabaseUrl;
 pub use users::{NewUserRecord, StoredUser, TokenRecord};

@@ -89,7 +89,7 @@ pub(crate) struct Sql {
 
 impl Sql {
     /// Binds a value and returns its placeholder.
-    fn bind(&mut self, value: Bind) -> String {
+    pub(crate) fn bind(&mut self, value: Bind) -> String {
         self.binds.push(value);
         format!("${}", self.binds.len())
     }
@@ -106,7 +106,7 @@ impl Sql {
         out
     }
 
-    fn and(&mut self, condition: String) {
+    pub(crate) fn and(&mut self, condition: String) {
         self.conditions.push(condition);
     }
 
@@ -120,7 +120,7 @@ impl Sql {
         }
     }
 
-    fn where_clause(&self) -> String {
+    pub(crate) fn where_clause(&self) -> String {
         if self.conditions.is_empty() { String::new() } else { format!(" WHERE {}", self.conditions.join(" AND ")) }
     }
 }
@@ -319,7 +319,7 @@ impl Store {
 }
 
 /// Only incidents affecting the organisation, marked at most its TLP.
-fn add_visibility(sql: &mut Sql, v: Visibility) {
+pub(crate) fn add_visibility(sql: &mut Sql, v: Visibility) {
     sql.and_in("i.tlp", v.allowed_tlps().map(|t| Bind::Text(t.to_string())).collect());
     let p = sql.bind(Bind::Int(v.organisation.0));
     sql.and(format!("i.id IN (SELECT vo.incident_id FROM incident_organisations vo WHERE vo.organisation_id = {p})"));

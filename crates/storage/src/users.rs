@@ -11,6 +11,8 @@ use sqlx::Row;
 pub struct StoredUser {
     pub user: User,
     pub password_hash: Option<String>,
+    /// The base32 TOTP secret when the user has a second factor.
+    pub totp_secret: Option<String>,
 }
 
 /// An API token, without its secret (only its hash is stored, and never shown).
@@ -25,7 +27,7 @@ pub struct TokenRecord {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-const USER_COLUMNS: &str = "u.id, u.name, u.display_name, u.email, u.role, u.organisation_id, u.language, u.disabled, u.created_at, u.password_hash";
+const USER_COLUMNS: &str = "u.id, u.name, u.display_name, u.email, u.role, u.organisation_id, u.language, u.disabled, u.created_at, u.password_hash, u.totp_secret";
 
 macro_rules! user_row {
     ($r:expr) => {{
@@ -45,6 +47,7 @@ macro_rules! user_row {
                 created_at: r.try_get("created_at")?,
             },
             password_hash: r.try_get("password_hash")?,
+            totp_secret: r.try_get("totp_secret")?,
         }
     }};
 }
@@ -127,6 +130,22 @@ impl Store {
             let rows = sqlx::query(&sql).bind(user.map_or(-1, |u| u.0)).fetch_all(pool).await?;
             rows.iter().map(|r| Ok(token_row!(r))).collect()
         })
+    }
+
+    /// Records that a TOTP code of time step `step` was used, unless that step or a later one
+    /// already was: `false` means the code is a replay and must be refused.
+    pub async fn use_totp_step(&self, user: UserId, step: i64) -> Result<bool> {
+        let n = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+            )
+            .bind(step)
+            .bind(user.0)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(n == 1)
     }
 
     pub async fn token(&self, id: TokenId) -> Result<Option<TokenRecord>> {
@@ -242,6 +261,18 @@ impl WriteTx {
                 .bind(password_hash).bind(now).bind(user.id.0).execute(&mut *c).await?;
         });
         self.audit("user.password", "user", user.id, None, None).await?;
+        Ok(())
+    }
+
+    /// Sets or removes the user's TOTP secret; the audit records the change, never the secret.
+    pub async fn set_user_totp(&mut self, user: &User, secret: Option<&str>) -> Result<()> {
+        let now = self.now;
+        on_tx!(self, c => {
+            sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = NULL, updated_at = $2 WHERE id = $3")
+                .bind(secret).bind(now).bind(user.id.0).execute(&mut *c).await?;
+        });
+        let action = if secret.is_some() { "user.totp.enable" } else { "user.totp.disable" };
+        self.audit(action, "user", user.id, None, None).await?;
         Ok(())
     }
 

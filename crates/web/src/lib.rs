@@ -10,6 +10,7 @@ mod health;
 mod layers;
 mod metrics;
 mod request_id;
+mod ui;
 
 #[cfg(test)]
 mod fixture;
@@ -73,11 +74,12 @@ pub fn router(state: WebState) -> Router {
 /// that exist when `layers::apply` runs.
 fn routes() -> Router<WebState> {
     Router::new()
-        .route("/", get(health::index))
+        .route("/", get(ui::home))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::exposition))
         .merge(api::routes())
+        .merge(ui::routes())
 }
 
 /// Serves until `shutdown` completes, then drains in-flight requests (graceful).
@@ -88,7 +90,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, version = state.build.version, commit = state.build.git_commit, "serving HTTP");
-    axum::serve(listener, router(state).into_make_service()).with_graceful_shutdown(shutdown).await?;
+    // The peer address reaches handlers for throttling sign-ins and the public form.
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await?;
     tracing::info!("HTTP server stopped");
     Ok(())
 }

@@ -1,0 +1,335 @@
+//! The interface through the router: signing in, CSRF, the pages in three languages, working
+//! an incident, and the public form.
+
+use crate::fixture::{self, Answer, call, get, services};
+use crate::{WebState, router};
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use cirtkit_domain::{Role, Tlp};
+use cirtkit_service::{NewUser, Principal, Services};
+
+struct Site {
+    app: Router,
+    services: Services,
+    _dir: tempfile::TempDir,
+}
+
+async fn site() -> Site {
+    let dir = tempfile::tempdir().unwrap();
+    let services = services(dir.path()).await;
+    let app = router(WebState::new(services.clone(), fixture::build()));
+    Site { app, services, _dir: dir }
+}
+
+async fn add_user(s: &Site, name: &str, role: Role, language: &str) {
+    s.services
+        .create_user(
+            &Principal::Operator("test".into()),
+            NewUser {
+                name: name.parse().unwrap(),
+                display_name: format!("{name} display"),
+                email: None,
+                role,
+                language: language.parse().unwrap(),
+                password: Some("a long test password".into()),
+            },
+        )
+        .await
+        .unwrap();
+}
+
+fn form(uri: &str, cookie: &str, body: &str) -> Request<Body> {
+    Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie)
+        .header(header::HOST, "cirt.example")
+        .header(header::ORIGIN, "https://cirt.example")
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+fn page(uri: &str, cookie: &str) -> Request<Body> {
+    Request::builder().uri(uri).header(header::COOKIE, cookie).body(Body::empty()).unwrap()
+}
+
+/// Signs in and returns the cookie header value and the CSRF token of the session's forms.
+async fn sign_in(s: &Site, name: &str) -> (String, String) {
+    let answer =
+        call(&s.app, form("/login", "", &format!("name={name}&password=a+long+test+password&next=/incidents"))).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    assert_eq!(answer.headers[header::LOCATION], "/incidents");
+    let set = answer.headers[header::SET_COOKIE].to_str().unwrap().to_owned();
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let dashboard = call(&s.app, page("/dashboard", &cookie)).await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    (cookie, csrf_of(&dashboard))
+}
+
+fn csrf_of(answer: &Answer) -> String {
+    let at = answer.body.find("name=\"csrf\" value=\"").expect("a form with a CSRF token");
+    answer.body[at + 19..at + 19 + 64].to_owned()
+}
+
+#[tokio::test]
+async fn pages_need_a_session_and_come_back_after_signing_in() {
+    let s = site().await;
+    let answer = call(&s.app, get("/incidents?state=new")).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(answer.headers[header::LOCATION], "/login?next=/incidents%3Fstate%3Dnew");
+    let login = call(&s.app, get("/login")).await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert!(login.body.contains("<form method=\"post\" action=\"/login\">"));
+
+    add_user(&s, "ali", Role::Analyst, "en").await;
+    let wrong = call(&s.app, form("/login", "", "name=ali&password=nope-nope-nope")).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("Wrong user name or password."));
+    let (cookie, _) = sign_in(&s, "ali").await;
+    assert!(cookie.starts_with("__Host-cirtkit_session="));
+    // An outside `next` is not followed.
+    let answer = call(&s.app, form("/login", "", "name=ali&password=a+long+test+password&next=//evil.example/")).await;
+    assert_eq!(answer.headers[header::LOCATION], "/dashboard");
+}
+
+#[tokio::test]
+async fn forms_without_the_session_token_or_from_another_site_are_refused() {
+    let s = site().await;
+    add_user(&s, "ali", Role::Analyst, "en").await;
+    let (cookie, csrf) = sign_in(&s, "ali").await;
+    let body = "csrf=0000&title=t&description=&rsit=fraud%2Fphishing&severity=high&tlp=TLP%3AAMBER&pap=PAP%3AAMBER";
+    let answer = call(&s.app, form("/incidents/new", &cookie, body)).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    let mut cross = form("/incidents/new", &cookie, &body.replace("0000", &csrf));
+    cross.headers_mut().insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+    assert_eq!(call(&s.app, cross).await.status, StatusCode::FORBIDDEN);
+    let ok = call(&s.app, form("/incidents/new", &cookie, &body.replace("0000", &csrf))).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+}
+
+#[tokio::test]
+async fn an_incident_is_opened_with_pasted_observables_worked_and_merged() {
+    let s = site().await;
+    add_user(&s, "ali", Role::Analyst, "en").await;
+    let (cookie, csrf) = sign_in(&s, "ali").await;
+
+    // Paste-to-extract, as the script asks for it (the fragment alone) and without the script.
+    let paste = "paste=Received+from+hxxp%3A%2F%2Fbad%5B.%5Dexample%2Fx+via+192.0.2%5B.%5D7";
+    let mut partial = form("/incidents/new/extract", &cookie, &format!("csrf={csrf}&{paste}"));
+    partial.headers_mut().insert("x-partial", "1".parse().unwrap());
+    let fragment = call(&s.app, partial).await;
+    assert!(fragment.body.starts_with("<fieldset id=\"found\">"), "{}", fragment.body);
+    assert!(fragment.body.contains("value=\"192.0.2.7\"") && fragment.body.contains("value=\"http://bad.example/x\""));
+    let whole = call(&s.app, form("/incidents/new/extract", &cookie, &format!("csrf={csrf}&{paste}"))).await;
+    assert!(whole.body.contains("<!doctype html>") && whole.body.contains("value=\"192.0.2.7\""));
+
+    let body = format!(
+        "csrf={csrf}&title=Phishing+kit&description=&rsit=fraud%2Fphishing&severity=high&tlp=TLP%3AAMBER&pap=PAP%3AAMBER&observable=192.0.2.7&observable=http%3A%2F%2Fbad.example%2Fx"
+    );
+    let created = call(&s.app, form("/incidents/new", &cookie, &body)).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let location = created.headers[header::LOCATION].to_str().unwrap().to_owned();
+    let reference = location.trim_start_matches("/incidents/").to_owned();
+    let page_answer = call(&s.app, page(&location, &cookie)).await;
+    assert_eq!(page_answer.status, StatusCode::OK);
+    assert!(page_answer.body.contains("class=\"tlp tlp-banner tlp-amber\""), "the TLP banner");
+    assert!(page_answer.body.contains("value=\"triage\""), "the only legal move from new");
+    assert!(!page_answer.body.contains("value=\"resolve\""));
+
+    // Found by an address inside a CIDR? The observable is an address: find it by its /24.
+    let found = call(&s.app, page("/incidents?obs=192.0.2.0%2F24", &cookie)).await;
+    assert!(found.body.contains(&reference), "observable search by CIDR");
+    let by_text = call(&s.app, page("/incidents?q=kit", &cookie)).await;
+    assert!(by_text.body.contains(&reference));
+
+    // Moves: an illegal one is refused with the page and a 409.
+    let illegal =
+        call(&s.app, form(&format!("{location}/transition"), &cookie, &format!("csrf={csrf}&transition=close"))).await;
+    assert_eq!(illegal.status, StatusCode::CONFLICT);
+    for step in ["triage", "start", "resolve", "close"] {
+        let moved =
+            call(&s.app, form(&format!("{location}/transition"), &cookie, &format!("csrf={csrf}&transition={step}")))
+                .await;
+        assert_eq!(moved.status, StatusCode::SEE_OTHER, "{step}: {}", moved.body);
+    }
+    let closed = call(&s.app, page(&location, &cookie)).await;
+    assert!(closed.body.contains("Closed") && closed.body.contains("value=\"reopen\""));
+
+    // A comment, and an edit that someone else's change overtook.
+    let commented =
+        call(&s.app, form(&format!("{location}/comment"), &cookie, &format!("csrf={csrf}&body=Called+the+bank"))).await;
+    assert_eq!(commented.status, StatusCode::SEE_OTHER);
+    let stale = format!(
+        "csrf={csrf}&updated_at=2000-01-01T00%3A00%3A00%2B00%3A00&title=x&description=&rsit=fraud%2Fphishing&severity=low&tlp=TLP%3AAMBER&pap=PAP%3AAMBER&assignee="
+    );
+    assert_eq!(call(&s.app, form(&location, &cookie, &stale)).await.status, StatusCode::CONFLICT);
+
+    // Replying without mail configured says so, and nothing is lost.
+    let reply =
+        call(&s.app, form(&format!("{location}/reply"), &cookie, &format!("csrf={csrf}&to=a%40b.example&body=hello")))
+            .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+
+    // Merge a second incident into the first.
+    let second = call(&s.app, form("/incidents/new", &cookie, &body.replace("Phishing+kit", "Same+kit"))).await;
+    let second_location = second.headers[header::LOCATION].to_str().unwrap().to_owned();
+    let merged =
+        call(&s.app, form(&format!("{second_location}/merge"), &cookie, &format!("csrf={csrf}&into={reference}")))
+            .await;
+    assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.body);
+    assert_eq!(merged.headers[header::LOCATION].to_str().unwrap(), location);
+}
+
+#[tokio::test]
+async fn pages_speak_the_users_language_and_arabic_is_right_to_left() {
+    let s = site().await;
+    add_user(&s, "samia", Role::Coordinator, "ar").await;
+    add_user(&s, "luc", Role::Auditor, "fr").await;
+    let (cookie, csrf) = sign_in(&s, "samia").await;
+    let dashboard = call(&s.app, page("/dashboard", &cookie)).await;
+    assert!(dashboard.body.contains("<html lang=\"ar\" dir=\"rtl\">"));
+    assert!(dashboard.body.contains("لوحة المتابعة"));
+    let (cookie_fr, _) = sign_in(&s, "luc").await;
+    let incidents = call(&s.app, page("/incidents", &cookie_fr)).await;
+    assert!(incidents.body.contains("<html lang=\"fr\" dir=\"ltr\">") && incidents.body.contains("Tableau de bord"));
+
+    // Switching language saves the user's setting.
+    let switched = call(&s.app, form("/language", &cookie, &format!("csrf={csrf}&lang=en&next=/incidents"))).await;
+    assert_eq!(switched.headers[header::LOCATION], "/incidents");
+    let after = call(&s.app, page("/dashboard", &cookie)).await;
+    assert!(after.body.contains("<html lang=\"en\" dir=\"ltr\">"));
+
+    // Without a session: the cookie, then the browser's languages.
+    let mut anonymous = get("/report");
+    anonymous.headers_mut().insert(header::ACCEPT_LANGUAGE, "ar-TN,fr;q=0.8".parse().unwrap());
+    assert!(call(&s.app, anonymous).await.body.contains("dir=\"rtl\""));
+    let french = call(&s.app, page("/login", "cirtkit_lang=fr")).await;
+    assert!(french.body.contains("Connexion"));
+}
+
+#[tokio::test]
+async fn every_page_is_light_and_labelled() {
+    let s = site().await;
+    add_user(&s, "admin", Role::Admin, "en").await;
+    let (cookie, _) = sign_in(&s, "admin").await;
+    for uri in [
+        "/dashboard",
+        "/incidents",
+        "/incidents/new",
+        "/organisations",
+        "/admin/users",
+        "/admin/tokens",
+        "/settings",
+        "/report",
+        "/login",
+    ] {
+        let answer = call(&s.app, page(uri, &cookie)).await;
+        assert!(matches!(answer.status, StatusCode::OK | StatusCode::SEE_OTHER), "{uri}: {}", answer.status);
+        assert!(answer.body.len() < 100 * 1024, "{uri} is {} bytes", answer.body.len());
+        // Every visible input has a label (hidden ones and the honeypot aside).
+        for (at, _) in answer.body.match_indices("<input id=\"") {
+            let id = &answer.body[at + 11..];
+            let id = &id[..id.find('"').unwrap()];
+            assert!(answer.body.contains(&format!("for=\"{id}\"")), "{uri}: input {id} has no label");
+        }
+    }
+    let css = call(&s.app, get(super::assets::css_path())).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.headers[header::CACHE_CONTROL].to_str().unwrap().contains("immutable"));
+    assert_eq!(call(&s.app, get("/assets/app.0000.css")).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_constituent_sees_only_its_own_and_no_admin_pages() {
+    let s = site().await;
+    let op = Principal::Operator("test".into());
+    let orgs = vec![cirtkit_domain::NewOrganisation {
+        name: "Bank".into(),
+        sector: cirtkit_domain::Sector::Finance,
+        country: "TN".parse().unwrap(),
+        languages: vec![],
+        contacts: vec![],
+        netblocks: vec!["198.51.100.0/24".parse().unwrap()],
+        asns: vec![],
+        domains: vec![],
+    }];
+    s.services.import_organisations(&op, orgs).await.unwrap();
+    let bank = s.services.organisations(&op).await.unwrap()[0].id;
+    add_user(&s, "bank", Role::Constituent(bank), "en").await;
+    let mk = |title: &str, tlp: Tlp, orgs: Vec<cirtkit_domain::OrganisationId>| cirtkit_domain::NewIncident {
+        title: title.into(),
+        description: String::new(),
+        rsit: "fraud/phishing".parse().unwrap(),
+        severity: cirtkit_domain::Severity::High,
+        tlp,
+        pap: cirtkit_domain::Pap::Amber,
+        assignee: None,
+        organisations: orgs,
+        observables: vec![],
+    };
+    let mine = s.services.create_incident(&op, mk("ours-visible", Tlp::Amber, vec![bank])).await.unwrap();
+    let red = s.services.create_incident(&op, mk("ours-red", Tlp::Red, vec![bank])).await.unwrap();
+    let other = s.services.create_incident(&op, mk("someone-else", Tlp::Clear, vec![])).await.unwrap();
+    let (cookie, _) = sign_in(&s, "bank").await;
+    let list = call(&s.app, page("/incidents", &cookie)).await;
+    assert!(
+        list.body.contains("ours-visible") && !list.body.contains("ours-red") && !list.body.contains("someone-else")
+    );
+    assert_eq!(call(&s.app, page(&format!("/incidents/{}", mine.reference), &cookie)).await.status, StatusCode::OK);
+    for hidden in [&red, &other] {
+        assert_eq!(
+            call(&s.app, page(&format!("/incidents/{}", hidden.reference), &cookie)).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+    let incident_page = call(&s.app, page(&format!("/incidents/{}", mine.reference), &cookie)).await;
+    assert!(!incident_page.body.contains("/transition"), "a constituent cannot move incidents");
+    assert_eq!(call(&s.app, page("/admin/users", &cookie)).await.status, StatusCode::FORBIDDEN);
+    let orgs = call(&s.app, page("/organisations", &cookie)).await;
+    assert!(orgs.body.contains(">Bank<") && orgs.body.contains("1 organisation"), "only its own");
+    assert_eq!(call(&s.app, page(&format!("/organisations/{}", bank.0), &cookie)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_public_form_opens_an_incident_and_shows_its_reference() {
+    let s = site().await;
+    let body = "category=phishing&description=A+fake+bank+page+at+hxxps%3A%2F%2Flogin-bank%5B.%5Dexample%2F&name=&email=&organisation=&website=";
+    let answer = call(&s.app, form("/report", "", body)).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    assert!(answer.body.contains("id=\"reference\">CIRT-"), "{}", answer.body);
+    // The honeypot: a bot that fills every field gets a thank-you and no incident.
+    let before = s.services.status().await.unwrap().counts.incidents;
+    let bot = call(&s.app, form("/report", "", &body.replace("website=", "website=http%3A%2F%2Fspam.example"))).await;
+    assert_eq!(bot.status, StatusCode::OK);
+    assert!(!bot.body.contains("id=\"reference\""));
+    assert_eq!(s.services.status().await.unwrap().counts.incidents, before);
+    let empty = call(&s.app, form("/report", "", "category=&description=")).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn two_factor_is_enrolled_from_the_settings_page() {
+    let s = site().await;
+    add_user(&s, "ali", Role::Analyst, "en").await;
+    let (cookie, csrf) = sign_in(&s, "ali").await;
+    let start = call(&s.app, form("/settings/totp", &cookie, &format!("csrf={csrf}"))).await;
+    assert_eq!(start.status, StatusCode::OK);
+    assert!(start.body.contains("<div class=\"qr\"><svg"), "an inline SVG QR code");
+    let bad = call(
+        &s.app,
+        form(
+            "/settings/totp/confirm",
+            &cookie,
+            &format!("csrf={csrf}&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&uri=x&code=000000"),
+        ),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let signed_out = call(&s.app, form("/logout", &cookie, &format!("csrf={csrf}"))).await;
+    assert_eq!(signed_out.headers[header::LOCATION], "/login");
+    assert_eq!(call(&s.app, page("/dashboard", &cookie)).await.status, StatusCode::SEE_OTHER, "the session ended");
+}
