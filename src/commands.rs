@@ -145,6 +145,7 @@ async fn demo(config: &Config, args: DemoArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let services = Services::new(store, Arc::new(SystemClock), cirtkit_app::service_settings(config)).await?;
+    cirtkit_app::attach_mailer(config, &services);
     let app = Application::build(config, services).await?;
     let addr = app.local_addr()?;
     let admin = summary.accounts.iter().find(|a| a.role == "admin");

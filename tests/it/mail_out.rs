@@ -12,9 +12,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// An aiosmtpd server writing what it receives to a Maildir; stopped when dropped.
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     maildir: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -27,7 +27,7 @@ impl Drop for SmtpServer {
 }
 
 impl SmtpServer {
-    fn start() -> Option<SmtpServer> {
+    pub(crate) fn start() -> Option<SmtpServer> {
         let available = Command::new("python3")
             .args(["-c", "import aiosmtpd"])
             .stdout(Stdio::null())
@@ -63,7 +63,7 @@ impl SmtpServer {
     }
 
     /// The messages received so far, as text.
-    fn messages(&self) -> Vec<String> {
+    pub(crate) fn messages(&self) -> Vec<String> {
         let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else { return vec![] };
         entries.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect()
     }

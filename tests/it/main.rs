@@ -6,6 +6,7 @@
 
 mod api;
 mod bench;
+mod browser;
 mod cli;
 mod mail;
 mod mail_out;

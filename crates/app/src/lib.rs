@@ -81,7 +81,7 @@ pub async fn open_services(config: &Config) -> Result<Services, AppError> {
 }
 
 /// Lets the services send mail through the configured relay (when there is one).
-fn attach_mailer(config: &Config, services: &Services) {
+pub fn attach_mailer(config: &Config, services: &Services) {
     if let Some(smtp) = config.smtp_settings() {
         let mailer = Arc::new(cirtkit_notify::Mailer::new(&smtp));
         services.set_outbound(Outbound { mailer, team_name: config.instance.name.clone() });
