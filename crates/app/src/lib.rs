@@ -68,7 +68,11 @@ pub async fn open_store(config: &Config) -> Result<Store, AppError> {
 
 /// The services' settings from the configuration.
 pub fn service_settings(config: &Config) -> ServiceSettings {
-    ServiceSettings { reference_prefix: config.instance.reference_prefix.clone(), sla: config.sla_policy() }
+    ServiceSettings {
+        reference_prefix: config.instance.reference_prefix.clone(),
+        sla: config.sla_policy(),
+        max_attachment_bytes: cirtkit_service::DEFAULT_MAX_ATTACHMENT_BYTES,
+    }
 }
 
 /// Opens the store, migrates it, and builds the services on the system clock.

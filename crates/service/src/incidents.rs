@@ -7,6 +7,7 @@ use cirtkit_domain::{
     Incident, IncidentChanges, IncidentId, IncidentQuery, IncidentReference, JournalEntry, JournalEntryId, JournalKind,
     LinkKind, NewIncident, Observable, Permission, Role, Tlp, Transition, Visibility,
 };
+use cirtkit_storage::WriteTx;
 
 impl Services {
     /// Whether this principal may see this incident.
@@ -23,6 +24,15 @@ impl Services {
     /// constituency lookup finds for its observables.
     pub async fn create_incident(&self, who: &Principal, new: NewIncident) -> Result<Incident> {
         who.require(Permission::EditIncidents)?;
+        let new = self.checked_new_incident(new).await?;
+        let mut tx = self.begin(who).await?;
+        let incident = self.insert_incident(&mut tx, &new).await?;
+        tx.commit().await?;
+        Ok(incident)
+    }
+
+    /// Checks a new incident and adds the owners of its observables to its organisations.
+    pub(crate) async fn checked_new_incident(&self, new: NewIncident) -> Result<NewIncident> {
         let mut new = new.checked()?;
         let index = self.index();
         new.organisations.extend(new.observables.iter().filter_map(|o| index.lookup(o)).map(|m| m.organisation));
@@ -38,11 +48,13 @@ impl Services {
                 return Err(ServiceError::Invalid(format!("no organisation {org}")));
             }
         }
-        let mut tx = self.begin(who).await?;
+        Ok(new)
+    }
+
+    /// Opens a checked incident within a change, due by the SLA from the change's time.
+    pub(crate) async fn insert_incident(&self, tx: &mut WriteTx, new: &NewIncident) -> Result<Incident> {
         let due = self.settings().sla.due(new.severity, tx.now());
-        let incident = tx.insert_incident(&new, &self.settings().reference_prefix, due).await?;
-        tx.commit().await?;
-        Ok(incident)
+        Ok(tx.insert_incident(new, &self.settings().reference_prefix, due).await?)
     }
 
     pub async fn incident(&self, who: &Principal, id: IncidentId) -> Result<Incident> {

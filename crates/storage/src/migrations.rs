@@ -19,6 +19,11 @@ const SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0002_incident_search.sql"),
     },
     Migration { version: 3, description: "sessions", sql: include_str!("../migrations/sqlite/0003_sessions.sql") },
+    Migration {
+        version: 4,
+        description: "attachments",
+        sql: include_str!("../migrations/sqlite/0004_attachments.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -33,6 +38,11 @@ const POSTGRES: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0002_incident_search.sql"),
     },
     Migration { version: 3, description: "sessions", sql: include_str!("../migrations/postgres/0003_sessions.sql") },
+    Migration {
+        version: 4,
+        description: "attachments",
+        sql: include_str!("../migrations/postgres/0004_attachments.sql"),
+    },
 ];
 
 /// The version that added the observables' address ranges, which SQL cannot compute from the
