@@ -9,5 +9,6 @@ mod bench;
 mod cli;
 mod mail;
 mod mail_out;
+mod mail_poll;
 mod server;
 mod support;

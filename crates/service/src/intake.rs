@@ -1,6 +1,7 @@
 //! Mail intake: a message to the team's report address either continues an incident (its
-//! subject names the incident's reference, or it answers a mail of the incident) or opens one, classified from the abuse report it
-//! carries and attributed to the constituents its sender and observables belong to.
+//! subject names the incident's reference, or it answers a mail sent from or filed into the
+//! incident) or opens one, classified from the abuse report it carries and attributed to the
+//! constituents its sender and observables belong to. Its attachments are kept with the incident.
 
 use crate::{Principal, Result, Services};
 use cirtkit_domain::{
