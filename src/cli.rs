@@ -264,8 +264,10 @@ pub enum MailAction {
     /// incident (such as [CIRT-2026-00001]), the mail is added to that incident's journal;
     /// otherwise a new incident is opened: classified from an ARF (RFC 5965) or X-ARF report if
     /// the mail is one, with the observables of the report or of the text (defanged ones too),
-    /// and the organisations owning the sender's domain and the observables. Attachments are
-    /// kept as journal entries (name, type, size, SHA-256; small text files in full).
+    /// and the organisations owning the sender's domain and the observables. A mail whose
+    /// In-Reply-To or References name a mail of an incident (sent from it, or filed into it) is
+    /// added to that incident too. Attachments are kept with the incident (up to
+    /// attachments.max_bytes) and described in its journal (small text files in full).
     ///
     /// Prints "created" or "updated", then the incident's reference alone on the last line.
     /// Suits a mail server's pipe delivery (exit status 0 when filed, 1 when refused).
@@ -275,6 +277,28 @@ pub enum MailAction {
         #[arg(long, value_name = "PATH")]
         file: Option<PathBuf>,
         /// Print one JSON object instead: {"reference": …, "created": …, "rsit": …}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read the report mailbox over IMAP (the [imap] section of cirtkit.toml) and file each
+    /// unseen message as `mail ingest` does: a new incident, or threaded into the incident its
+    /// subject names or whose mail it answers (In-Reply-To, References). Attachments are kept.
+    ///
+    /// A message is marked \Seen (and moved to imap.processed_folder, if set) only once its
+    /// incident is stored, so a crash never loses mail; one already filed is only marked. A
+    /// message that is not readable mail is left unseen (or moved to imap.quarantine_folder) and
+    /// reported on stderr; the others go on.
+    ///
+    /// Prints one line per message filed: "created REFERENCE", "updated REFERENCE" or
+    /// "already-filed REFERENCE". With --once, reads the mailbox once and exits (status 1 if a
+    /// message could not be filed); without it, reads it every imap.interval_secs until Ctrl-C.
+    /// `cirtkit serve` does the same in the background when [imap] is configured.
+    #[command(verbatim_doc_comment)]
+    Poll {
+        /// Read the mailbox once, then exit.
+        #[arg(long)]
+        once: bool,
+        /// Print one JSON object per message: {"uid": …, "status": …, "reference": …, "reason": …}.
         #[arg(long)]
         json: bool,
     },

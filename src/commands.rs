@@ -6,7 +6,7 @@ use crate::cli::{
     OrgAction, TokenAction, TransferFormat, UserAction,
 };
 use anyhow::{Context, Result, bail};
-use cirtkit_app::{Application, Config, LogFormat, Overrides};
+use cirtkit_app::{Application, Config, LogFormat, Overrides, mail_poll, mail_poll::PolledMessage};
 use cirtkit_domain::{Clock, ManualClock, Role, SystemClock, TokenId, UserName};
 use cirtkit_service::{NewUser, Principal, Services, generate_password, transfer};
 use std::{io::Read, path::PathBuf, process::ExitCode, sync::Arc};
@@ -45,6 +45,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Mail { action: MailAction::Ingest { file, json } } => {
             mail_ingest(&config, &operator, file, json).await
         }
+        Command::Mail { action: MailAction::Poll { once, json } } => mail_poll(&config, operator, once, json).await,
         Command::Audit { action: AuditAction::Verify } => audit_verify(&config, &operator).await,
         Command::Config { action: ConfigAction::Check } => {
             print!("{}", config.to_masked_toml());
@@ -145,7 +146,7 @@ async fn demo(config: &Config, args: DemoArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let services = Services::new(store, Arc::new(SystemClock), cirtkit_app::service_settings(config)).await?;
-    cirtkit_app::attach_mailer(config, &services);
+    cirtkit_app::attach_mailer(config, &services)?;
     let app = Application::build(config, services).await?;
     let addr = app.local_addr()?;
     let admin = summary.accounts.iter().find(|a| a.role == "admin");
@@ -370,6 +371,58 @@ async fn mail_ingest(config: &Config, operator: &Principal, file: Option<PathBuf
         println!("{}", outcome.reference);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn mail_poll(config: &Config, operator: Principal, once: bool, json: bool) -> Result<ExitCode> {
+    let Some(imap) = config.imap_settings() else {
+        bail!("the mailbox is not configured: set imap.host, imap.username and imap.password in cirtkit.toml");
+    };
+    let services = services(config).await?;
+    let mut problems = 0;
+    let shown = imap.clone();
+    let mut print = |message: &PolledMessage| {
+        problems += usize::from(message.is_problem());
+        print_polled(message, &shown, json);
+    };
+    if once {
+        mail_poll::poll_once(&services, &operator, &imap, None, &mut print).await?;
+        return Ok(if problems == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        cirtkit_app::shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    mail_poll::poll_until_stopped(services, operator, imap, config.imap_interval(), stopped, print).await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line per message: what was filed on stdout, what needs a person on stderr.
+fn print_polled(message: &PolledMessage, imap: &cirtkit_mailbox::ImapSettings, json: bool) {
+    let (uid, status, reference, reason) = match message {
+        PolledMessage::Filed { uid, outcome } => {
+            let status = if outcome.created { "created" } else { "updated" };
+            (uid, status, Some(outcome.reference.to_string()), None)
+        }
+        PolledMessage::AlreadyFiled { uid, reference } => (uid, "already-filed", Some(reference.clone()), None),
+        PolledMessage::Unreadable { uid, reason, quarantined } => {
+            let place = match (&imap.quarantine_folder, quarantined) {
+                (Some(folder), true) => format!("moved to {folder}"),
+                _ => format!("left unseen in {}", imap.mailbox),
+            };
+            (uid, "unreadable", None, Some(format!("{reason} ({place})")))
+        }
+        PolledMessage::NotFiled { uid, reason } => {
+            (uid, "not-filed", None, Some(format!("{reason} (left unseen, tried again at the next poll)")))
+        }
+    };
+    if json {
+        println!("{}", serde_json::json!({"uid": uid, "status": status, "reference": reference, "reason": reason}));
+    } else if let Some(reference) = reference {
+        println!("{status} {reference}");
+    } else {
+        eprintln!("message {uid} {status}: {}", reason.unwrap_or_default());
+    }
 }
 
 async fn audit_verify(config: &Config, operator: &Principal) -> Result<ExitCode> {

@@ -21,6 +21,9 @@ struct Fixture {
     bank_amber: i64,
     bank_red: i64,
     other_green: i64,
+    /// A file kept with `bank_amber`, and one kept with `other_green` (from mail filed into them).
+    amber_file: i64,
+    other_file: i64,
 }
 
 fn org(name: &str, net: &str, domain: &str) -> NewOrganisation {
@@ -89,10 +92,23 @@ async fn fixture() -> Fixture {
         let (_, secret) = s.create_token(&op, &user.name, "test").await.unwrap();
         tokens.insert(name, secret.0);
     }
-    let bank_amber = s.create_incident(&op, incident("Bank drone", Tlp::Amber, "192.0.2.10")).await.unwrap().id.0;
+    let amber = s.create_incident(&op, incident("Bank drone", Tlp::Amber, "192.0.2.10")).await.unwrap();
     let bank_red = s.create_incident(&op, incident("Bank red", Tlp::Red, "192.0.2.11")).await.unwrap().id.0;
-    let other_green = s.create_incident(&op, incident("Port scan", Tlp::Green, "198.51.100.7")).await.unwrap().id.0;
-    Fixture { app, tokens, bank, other, bank_amber, bank_red, other_green }
+    let green = s.create_incident(&op, incident("Port scan", Tlp::Green, "198.51.100.7")).await.unwrap();
+    let mut files = Vec::new();
+    for i in [&amber, &green] {
+        let raw = format!(
+            "From: soc@atlas.example\r\nSubject: Re: [{}] logs\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nLogs attached.\r\n\
+             --b\r\nContent-Type: application/gzip\r\nContent-Disposition: attachment; filename=logs.gz\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\nH4sIAAAAAAAAA0vLz1dISixSyEgtSgUAnB8L7woAAAA=\r\n--b--\r\n",
+            i.reference
+        );
+        s.ingest_mail(&op, cirtkit_service::mail::parse_mail(raw.as_bytes()).unwrap()).await.unwrap();
+        files.push(s.attachments(&op, i.id).await.unwrap()[0].id.0);
+    }
+    let (bank_amber, other_green) = (amber.id.0, green.id.0);
+    Fixture { app, tokens, bank, other, bank_amber, bank_red, other_green, amber_file: files[0], other_file: files[1] }
 }
 
 async fn call(f: &Fixture, role: Option<&str>, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
@@ -182,6 +198,29 @@ async fn every_route_for_every_role() {
             Some(json!({"body": "Dear SOC"})),
             [409, 409, 409, 403, 404],
         ),
+        (Method::GET, format!("/api/v1/incidents/{amber}/attachments"), None, [200, 200, 200, 200, 200]),
+        (Method::GET, format!("/api/v1/incidents/{red}/attachments"), None, [200, 200, 200, 200, 404]),
+        (Method::GET, format!("/api/v1/incidents/{other}/attachments"), None, [200, 200, 200, 200, 404]),
+        (
+            Method::GET,
+            format!("/api/v1/incidents/{amber}/attachments/{}", f.amber_file),
+            None,
+            [200, 200, 200, 200, 200],
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/incidents/{other}/attachments/{}", f.other_file),
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        // A file is reached through its own incident only.
+        (
+            Method::GET,
+            format!("/api/v1/incidents/{amber}/attachments/{}", f.other_file),
+            None,
+            [404, 404, 404, 404, 404],
+        ),
+        (Method::GET, format!("/api/v1/incidents/{amber}/attachments/first"), None, [422, 422, 422, 422, 422]),
         (Method::GET, "/api/v1/observables/search?q=192.0.2.0/24".into(), None, [200, 200, 200, 200, 200]),
         (Method::GET, "/api/v1/lookup?q=198.51.100.7".into(), None, [200, 200, 200, 200, 200]),
         (Method::GET, "/api/v1/organisations".into(), None, [200, 200, 200, 200, 200]),

@@ -112,7 +112,7 @@ impl Demo {
         std::fs::write(
             instance.data_dir().join("cirtkit.toml"),
             format!(
-                "[smtp]\nhost = \"127.0.0.1\"\nport = {smtp_port}\nfrom = \"cirt@cirt.example\"\ntimeout_secs = 5\n"
+                "[smtp]\nhost = \"127.0.0.1\"\nport = {smtp_port}\ntls = \"none\"\nfrom = \"cirt@cirt.example\"\ntimeout_secs = 5\n"
             ),
         )
         .unwrap();

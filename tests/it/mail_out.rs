@@ -2,7 +2,7 @@
 //! installs): a reply from an incident reaches the server with the reference in its subject and
 //! the TLP line on top, and is noted in the journal. Skipped, with a note, without aiosmtpd.
 
-use crate::support::spawn_app_with_config;
+use crate::support::{spawn_app_with_config, test_certificates};
 use cirtkit_domain::{Contact, ContactRole, NewIncident, NewOrganisation, Pap, Role, Sector, Severity, Tlp};
 use cirtkit_service::{NewUser, Principal};
 use serde_json::{Value, json};
@@ -28,6 +28,11 @@ impl Drop for SmtpServer {
 
 impl SmtpServer {
     pub(crate) fn start() -> Option<SmtpServer> {
+        SmtpServer::start_with(&[])
+    }
+
+    /// With TLS options of aiosmtpd: `--tlscert`/`--tlskey` (STARTTLS), `--smtpscert`/`--smtpskey`.
+    fn start_with(tls: &[&str]) -> Option<SmtpServer> {
         let available = Command::new("python3")
             .args(["-c", "import aiosmtpd"])
             .stdout(Stdio::null())
@@ -45,7 +50,9 @@ impl SmtpServer {
         let maildir = dir.path().join("maildir");
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(tls)
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
             .arg(&maildir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -155,7 +162,7 @@ async fn analyst_token(app: &crate::support::App) -> String {
 
 fn config(port: u16) -> String {
     format!(
-        "[instance]\nname = \"Maghreb CIRT\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\nfrom = \"cirt@cirt.example\"\ntimeout_secs = 5\n"
+        "[instance]\nname = \"Maghreb CIRT\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\nfrom = \"cirt@cirt.example\"\ntimeout_secs = 5\n"
     )
 }
 
@@ -229,4 +236,37 @@ async fn without_smtp_a_reply_says_mail_is_not_configured() {
     assert_eq!(status, 409, "{error}");
     assert!(error["error"]["message"].as_str().unwrap().contains("outbound mail is not configured"), "{error}");
     assert!(app.services.journal(&op, amber.id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn replies_go_over_starttls_and_implicit_tls_trusting_the_extra_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(certs) = test_certificates(dir.path()) else {
+        let _ = writeln!(std::io::stderr(), "note: outbound mail TLS test skipped: openssl is missing");
+        return;
+    };
+    let (cert, key) = (certs.cert.to_str().unwrap(), certs.key.to_str().unwrap());
+    for (tls, flags) in
+        [("starttls", ["--tlscert", cert, "--tlskey", key]), ("implicit", ["--smtpscert", cert, "--smtpskey", key])]
+    {
+        let Some(smtp) = SmtpServer::start_with(&flags) else { return };
+        let config = format!(
+            "[smtp]\nhost = \"localhost\"\nport = {}\ntls = \"{tls}\"\nca_file = \"{}\"\nfrom = \"cirt@cirt.example\"\ntimeout_secs = 5\n",
+            smtp.port,
+            certs.ca.display()
+        );
+        let app = spawn_app_with_config(&config).await;
+        let op = Principal::Operator("test".into());
+        let org = app.services.create_organisation(&op, organisation()).await.unwrap().id;
+        let amber = app.services.create_incident(&op, incident("Infected host", Tlp::Amber, org)).await.unwrap();
+        let token = analyst_token(&app).await;
+        let path = format!("/api/v1/incidents/{}/replies", amber.id.0);
+        let (status, entry) = post(&app.base, &token, &path, json!({"body": "Over TLS."})).await;
+        assert_eq!(status, 201, "{tls}: {entry}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while smtp.messages().is_empty() {
+            assert!(Instant::now() < deadline, "{tls}: nothing reached the server");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
 }

@@ -10,5 +10,6 @@ mod browser;
 mod cli;
 mod mail;
 mod mail_out;
+mod mail_poll;
 mod server;
 mod support;

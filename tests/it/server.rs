@@ -1,10 +1,7 @@
 //! The real server: in-process on port 0 for the HTTP checks, and the real binary for start-up
 //! and graceful shutdown on SIGTERM.
 
-use crate::support::{Instance, spawn_app};
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use crate::support::{Instance, spawn_app, terminate};
 
 #[tokio::test]
 async fn health_readiness_and_metrics() {
@@ -30,38 +27,11 @@ async fn health_readiness_and_metrics() {
 fn the_binary_serves_and_stops_gracefully_on_sigterm() {
     let i = Instance::sqlite();
     i.ok(&["init"]);
-    let mut child = i
-        .command(&["--log-format", "json", "serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut addr = None;
-    while addr.is_none() && Instant::now() < deadline {
-        let Some(Ok(line)) = lines.next() else { break };
-        if line.contains("serving HTTP") {
-            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-            addr = v["address"].as_str().map(str::to_owned);
-        }
-    }
-    let addr = addr.expect("the server said where it listens");
+    let (mut child, addr, lines) = i.serve();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let status = rt.block_on(async { reqwest::get(format!("http://{addr}/readyz")).await.unwrap().status() });
     assert_eq!(status, 200);
-    // SIGTERM, as a service manager would send.
-    let killed = std::process::Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
-    assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let exit = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "the server did not stop within 30 s");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let exit = terminate(&mut child);
     assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l.contains("HTTP server stopped")), "{rest:?}");

@@ -1,9 +1,10 @@
 //! What the integration tests share: running the binary in a fresh data directory, and a fresh
 //! PostgreSQL schema when `CIRTKIT_TEST_DATABASE_URL` is set.
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Lines, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, ChildStderr, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
 
 pub const ADMIN_PASSWORD: &str = "integration-test-password";
 
@@ -52,6 +53,25 @@ impl Instance {
             self.command(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         child.stdin.take().unwrap().write_all(stdin).unwrap();
         child.wait_with_output().unwrap()
+    }
+
+    /// Starts `cirtkit serve` on a free loopback port, logging JSON to a pipe; returns the
+    /// process, the address it listens on, and the rest of its log.
+    pub fn serve(&self) -> (Child, String, Lines<BufReader<ChildStderr>>) {
+        let mut child = self
+            .command(&["--log-format", "json", "serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let addr = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find(|l| l.contains("serving HTTP"))
+            .and_then(|l| serde_json::from_str::<serde_json::Value>(&l).ok()?["address"].as_str().map(str::to_owned))
+            .expect("the server said where it listens");
+        (child, addr, lines)
     }
 
     /// Runs and requires success; returns stdout.
@@ -108,6 +128,20 @@ impl PgSchema {
     }
 }
 
+/// Sends SIGTERM, as a service manager would, and waits (30 s at most) for the process to end.
+pub fn terminate(child: &mut Child) -> ExitStatus {
+    let killed = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the process did not stop within 30 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 pub fn json(out: &str) -> serde_json::Value {
     serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
 }
@@ -146,4 +180,53 @@ pub async fn spawn_app_with_config(cirtkit_toml: &str) -> App {
     let addr = app.local_addr().unwrap();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     App { base: format!("http://{addr}"), services, _dir: dir }
+}
+
+/// Where [`test_certificates`] wrote the test CA and the server's certificate and key.
+pub struct TestCertificates {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// Makes a test CA in `dir`, and a certificate it signs for `localhost` and 127.0.0.1 (for mail
+/// servers on loopback that speak TLS); `None` when openssl is missing.
+pub fn test_certificates(dir: &Path) -> Option<TestCertificates> {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).current_dir(dir).output().ok()?;
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        Some(())
+    };
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj"];
+    let request = |head: &[&str], subject: &str| {
+        let mut args = head.to_vec();
+        args.extend(ec);
+        args.push(subject);
+        run(&args)
+    };
+    request(&["req", "-x509", "-days", "2", "-keyout", "ca.key", "-out", "ca.pem"], "/CN=cirtkit test CA")?;
+    request(&["req", "-keyout", "key.pem", "-out", "req.csr"], "/CN=localhost")?;
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName = DNS:localhost, IP:127.0.0.1\nbasicConstraints = CA:FALSE\nextendedKeyUsage = serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "req.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-out",
+        "cert.pem",
+        "-extfile",
+        "ext.cnf",
+    ])?;
+    Some(TestCertificates { ca: dir.join("ca.pem"), cert: dir.join("cert.pem"), key: dir.join("key.pem") })
 }

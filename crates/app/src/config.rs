@@ -5,6 +5,7 @@
 //! (docs/configuration.md is written from them).
 
 use cirtkit_domain::{EmailAddress, IncidentReference, SlaPolicy, SlaTargets};
+use cirtkit_notify::TlsMode;
 use cirtkit_storage::DatabaseUrl;
 use figment::{
     Figment,
@@ -35,6 +36,8 @@ pub struct Config {
     pub instance: InstanceConfig,
     pub sla: SlaConfig,
     pub smtp: SmtpConfig,
+    pub imap: ImapConfig,
+    pub attachments: AttachmentsConfig,
     pub log: LogConfig,
 }
 
@@ -92,16 +95,20 @@ pub struct SlaHours {
     pub resolution_hours: u32,
 }
 
-/// Outbound mail: replies sent from incidents go to this SMTP relay. Only plain SMTP is spoken
-/// for now (no STARTTLS, no SMTPS): use a relay on the same host or a trusted network, which
-/// then forwards the mail with TLS.
+/// Outbound mail: replies sent from incidents go to this SMTP relay, over STARTTLS by default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SmtpConfig {
     /// The relay's host name or address. Not set: outbound mail is off, and replies are refused.
     pub host: Option<String>,
-    /// The relay's port.
-    pub port: u16,
+    /// The relay's port. Default: 587 with `starttls`, 465 with `implicit`, 25 with `none`.
+    pub port: Option<u16>,
+    /// How the connection is protected: `starttls` (default), `implicit` (SMTPS) or `none`. `none`
+    /// sends the password and the mail in clear, so it is allowed only for a relay on this machine
+    /// (localhost, 127.0.0.1, ::1).
+    pub tls: TlsMode,
+    /// A PEM file of extra CA certificates to trust besides the public ones (an internal CA).
+    pub ca_file: Option<PathBuf>,
     /// The team's address, the sender of every message (required when `host` is set).
     pub from: Option<String>,
     /// The user name, when the relay asks for one.
@@ -110,6 +117,49 @@ pub struct SmtpConfig {
     pub password: Option<String>,
     /// Seconds to wait for the relay before giving up.
     pub timeout_secs: u64,
+}
+
+/// Inbound mail: the team's report mailbox, read over IMAP by `cirtkit mail poll` and, when
+/// `host` is set, by `cirtkit serve` every `interval_secs`. Each unseen message is filed like
+/// `cirtkit mail ingest` files it, then marked `\Seen` (and moved to `processed_folder` if set).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ImapConfig {
+    /// The IMAP server's host name or address. Not set: the mailbox is not read.
+    pub host: Option<String>,
+    /// The server's port. Default: 993 with `implicit`, 143 with `starttls` or `none`.
+    pub port: Option<u16>,
+    /// How the connection is protected: `implicit` (IMAPS, default), `starttls` or `none`. `none`
+    /// sends the password and the mail in clear, so it is allowed only for a server on this
+    /// machine (localhost, 127.0.0.1, ::1).
+    pub tls: TlsMode,
+    /// A PEM file of extra CA certificates to trust besides the public ones (an internal CA).
+    pub ca_file: Option<PathBuf>,
+    /// The user name (required when `host` is set).
+    pub username: Option<String>,
+    /// Its password (required when `host` is set; masked by `cirtkit config check`).
+    pub password: Option<String>,
+    /// The folder read.
+    pub mailbox: String,
+    /// Where filed messages are moved after being marked `\Seen`. Not set: they stay in `mailbox`.
+    pub processed_folder: Option<String>,
+    /// Where messages that are not readable mail are moved. Not set: they stay in `mailbox`,
+    /// unseen, and are reported again at each poll.
+    pub quarantine_folder: Option<String>,
+    /// Seconds between two polls, in `cirtkit serve` and `cirtkit mail poll` without `--once`.
+    pub interval_secs: u64,
+    /// Seconds to wait for the server before giving up.
+    pub timeout_secs: u64,
+}
+
+/// Files kept with incidents (the attachments of filed mail). Their content is kept in the
+/// database, so that one backup holds everything.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AttachmentsConfig {
+    /// The largest attachment kept, in bytes. A larger one is not kept: the journal says so, and
+    /// the mail itself is filed all the same. A message is at most 25 MiB in any case.
+    pub max_bytes: u64,
 }
 
 /// Logging.
@@ -138,6 +188,8 @@ impl Default for Config {
             instance: InstanceConfig::default(),
             sla: SlaConfig::default(),
             smtp: SmtpConfig::default(),
+            imap: ImapConfig::default(),
+            attachments: AttachmentsConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -174,7 +226,40 @@ impl Default for SlaConfig {
 
 impl Default for SmtpConfig {
     fn default() -> Self {
-        SmtpConfig { host: None, port: 25, from: None, username: None, password: None, timeout_secs: 30 }
+        SmtpConfig {
+            host: None,
+            port: None,
+            tls: TlsMode::StartTls,
+            ca_file: None,
+            from: None,
+            username: None,
+            password: None,
+            timeout_secs: 30,
+        }
+    }
+}
+
+impl Default for ImapConfig {
+    fn default() -> Self {
+        ImapConfig {
+            host: None,
+            port: None,
+            tls: TlsMode::Implicit,
+            ca_file: None,
+            username: None,
+            password: None,
+            mailbox: "INBOX".into(),
+            processed_folder: None,
+            quarantine_folder: None,
+            interval_secs: 60,
+            timeout_secs: 30,
+        }
+    }
+}
+
+impl Default for AttachmentsConfig {
+    fn default() -> Self {
+        AttachmentsConfig { max_bytes: cirtkit_service::DEFAULT_MAX_ATTACHMENT_BYTES as u64 }
     }
 }
 
@@ -293,6 +378,8 @@ impl Config {
             instance: section(&figment, "instance", &mut errors),
             sla: section(&figment, "sla", &mut errors),
             smtp: section(&figment, "smtp", &mut errors),
+            imap: section(&figment, "imap", &mut errors),
+            attachments: section(&figment, "attachments", &mut errors),
             log: section(&figment, "log", &mut errors),
         };
         match overrides.verbosity {
@@ -332,6 +419,10 @@ impl Config {
             }
         }
         self.check_smtp(errors);
+        self.check_imap(errors);
+        if self.attachments.max_bytes == 0 {
+            errors.push("attachments.max_bytes: must be at least 1".into());
+        }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             errors.push(format!("log.level: {e}"));
         }
@@ -358,8 +449,8 @@ impl Config {
             }
             (None, None) => {}
         }
-        if smtp.port == 0 {
-            errors.push("smtp.port: use the relay's port, such as 25 or 587".into());
+        if smtp.port == Some(0) {
+            errors.push("smtp.port: use the relay's port, such as 587 or 465, or leave it out".into());
         }
         if smtp.username.is_some() != smtp.password.is_some() {
             errors.push("smtp.username, smtp.password: give both or neither".into());
@@ -367,18 +458,92 @@ impl Config {
         if smtp.timeout_secs == 0 {
             errors.push("smtp.timeout_secs: must be at least 1".into());
         }
+        if let Some(host) = &smtp.host
+            && let Err(e) = smtp.tls.check_host(host)
+        {
+            errors.push(format!("smtp.tls: {e}"));
+        }
+        check_ca_file("smtp.ca_file", smtp.ca_file.as_deref(), errors);
+    }
+
+    fn check_imap(&self, errors: &mut Vec<String>) {
+        let imap = &self.imap;
+        let Some(host) = &imap.host else { return };
+        if host.trim().is_empty() {
+            errors.push("imap.host: give the IMAP server's host name, or leave it out to read no mailbox".into());
+        }
+        if let Err(e) = imap.tls.check_host(host) {
+            errors.push(format!("imap.tls: {e}"));
+        }
+        if imap.port == Some(0) {
+            errors.push("imap.port: use the server's port, such as 993 or 143, or leave it out".into());
+        }
+        if imap.username.as_deref().is_none_or(|u| u.trim().is_empty()) || imap.password.is_none() {
+            errors.push("imap.username, imap.password: give both to read the mailbox".into());
+        }
+        for (key, folder) in [
+            ("imap.mailbox", Some(&imap.mailbox)),
+            ("imap.processed_folder", imap.processed_folder.as_ref()),
+            ("imap.quarantine_folder", imap.quarantine_folder.as_ref()),
+        ] {
+            if let Some(folder) = folder
+                && (folder.trim().is_empty() || folder.chars().any(char::is_control))
+            {
+                errors.push(format!("{key}: give a folder name, such as INBOX or Archive/cirtkit"));
+            }
+        }
+        if imap.processed_folder.as_ref().is_some_and(|f| *f == imap.mailbox) {
+            errors.push("imap.processed_folder: must differ from imap.mailbox (or leave it out)".into());
+        }
+        if imap.interval_secs == 0 {
+            errors.push("imap.interval_secs: must be at least 1".into());
+        }
+        if imap.timeout_secs == 0 {
+            errors.push("imap.timeout_secs: must be at least 1".into());
+        }
+        check_ca_file("imap.ca_file", imap.ca_file.as_deref(), errors);
     }
 
     /// How to send mail, when outbound mail is configured (and the configuration checked).
     pub fn smtp_settings(&self) -> Option<cirtkit_notify::SmtpSettings> {
         let smtp = &self.smtp;
+        let default_port = match smtp.tls {
+            TlsMode::StartTls => 587,
+            TlsMode::Implicit => 465,
+            TlsMode::None => 25,
+        };
         Some(cirtkit_notify::SmtpSettings {
             host: smtp.host.clone()?,
-            port: smtp.port,
+            port: smtp.port.unwrap_or(default_port),
+            tls: smtp.tls,
+            extra_ca_pem: smtp.ca_file.as_ref().and_then(|f| std::fs::read(f).ok()),
             from: smtp.from.as_deref()?.parse().ok()?,
             credentials: smtp.username.clone().zip(smtp.password.clone()),
             timeout: std::time::Duration::from_secs(smtp.timeout_secs),
         })
+    }
+
+    /// How to read the report mailbox, when one is configured (and the configuration checked).
+    pub fn imap_settings(&self) -> Option<cirtkit_mailbox::ImapSettings> {
+        let imap = &self.imap;
+        let default_port = if imap.tls == TlsMode::Implicit { 993 } else { 143 };
+        Some(cirtkit_mailbox::ImapSettings {
+            host: imap.host.clone()?,
+            port: imap.port.unwrap_or(default_port),
+            tls: imap.tls,
+            extra_ca_pem: imap.ca_file.as_ref().and_then(|f| std::fs::read(f).ok()),
+            username: imap.username.clone()?,
+            password: imap.password.clone()?,
+            mailbox: imap.mailbox.clone(),
+            processed_folder: imap.processed_folder.clone(),
+            quarantine_folder: imap.quarantine_folder.clone(),
+            timeout: std::time::Duration::from_secs(imap.timeout_secs),
+        })
+    }
+
+    /// How long `serve` and `mail poll` wait between two polls of the mailbox.
+    pub fn imap_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.imap.interval_secs)
     }
 
     /// The database to use: the configured URL, or the SQLite file in the data directory.
@@ -407,8 +572,10 @@ impl Config {
     pub fn to_masked_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database.url = Some(self.database_url().masked());
-        if shown.smtp.password.is_some() {
-            shown.smtp.password = Some("********".into());
+        for password in [&mut shown.smtp.password, &mut shown.imap.password] {
+            if password.is_some() {
+                *password = Some("********".into());
+            }
         }
         toml::to_string(&shown).unwrap_or_else(|e| format!("# cannot print the configuration: {e}\n"))
     }
@@ -416,6 +583,19 @@ impl Config {
     /// Where the data directory's configuration file is.
     pub fn file_in(data_dir: &Path) -> PathBuf {
         data_dir.join(CONFIG_FILE_NAME)
+    }
+}
+
+/// A CA file must be readable and hold at least one PEM certificate.
+fn check_ca_file(key: &str, path: Option<&Path>, errors: &mut Vec<String>) {
+    let Some(path) = path else { return };
+    match std::fs::read(path) {
+        Ok(pem) => {
+            if let Err(e) = cirtkit_notify::extra_roots(&pem) {
+                errors.push(format!("{key}: {}: {e}", path.display()));
+            }
+        }
+        Err(e) => errors.push(format!("{key}: cannot read {}: {e}", path.display())),
     }
 }
 
@@ -522,11 +702,18 @@ mod tests {
     #[test]
     fn secrets_are_masked() {
         let o = Overrides { database_url: Some("postgres://cirt:hunter2@db/cirtkit".into()), ..Default::default() };
-        let env = [("CIRTKIT_SMTP__USERNAME", "cirt"), ("CIRTKIT_SMTP__PASSWORD", "swordfish")];
+        let env = [
+            ("CIRTKIT_SMTP__USERNAME", "cirt"),
+            ("CIRTKIT_SMTP__PASSWORD", "swordfish"),
+            ("CIRTKIT_IMAP__HOST", "imap.cirt.example"),
+            ("CIRTKIT_IMAP__USERNAME", "reports"),
+            ("CIRTKIT_IMAP__PASSWORD", "correct horse"),
+        ];
         let c = load(&[], &env, o).unwrap();
         let shown = c.to_masked_toml();
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(!shown.contains("swordfish"), "{shown}");
+        assert!(!shown.contains("correct horse"), "{shown}");
         assert!(shown.contains("********"));
     }
 
@@ -545,5 +732,41 @@ mod tests {
         }
         let files = [("c.toml", "[smtp]\nhost = \"relay\"\nfrom = \"not an address\"\n")];
         assert!(load(&files, &[], o).unwrap_err().to_string().contains("smtp.from"));
+    }
+
+    #[test]
+    fn the_mailbox_is_off_by_default_and_checked_when_on() {
+        let c = load(&[], &[], Overrides::default()).unwrap();
+        assert!(c.imap_settings().is_none());
+        let o = Overrides { config_file: Some("c.toml".into()), ..Default::default() };
+        let files = [("c.toml", "[imap]\nhost = \"imap.cirt.example\"\nusername = \"reports\"\npassword = \"x\"\n")];
+        let c = load(&files, &[], o.clone()).unwrap();
+        let s = c.imap_settings().unwrap();
+        assert_eq!((s.port, s.tls, s.mailbox.as_str()), (993, TlsMode::Implicit, "INBOX"));
+        assert_eq!(c.imap_interval().as_secs(), 60);
+        let files = [(
+            "c.toml",
+            "[imap]\nhost = \"imap.cirt.example\"\ntls = \"none\"\nport = 0\nmailbox = \"\"\ninterval_secs = 0\n\
+             ca_file = \"/nonexistent/ca.pem\"\n[smtp]\nhost = \"relay.example\"\nfrom = \"cirt@cirt.example\"\ntls = \"none\"\n\
+             [attachments]\nmax_bytes = 0\n",
+        )];
+        let e = load(&files, &[], o.clone()).unwrap_err();
+        let all = e.to_string();
+        for expected in [
+            "imap.tls: tls = \"none\" sends the password and the mail in clear, so it is only allowed for a server on this machine",
+            "smtp.tls: tls = \"none\"",
+            "imap.port",
+            "imap.username, imap.password",
+            "imap.mailbox",
+            "imap.interval_secs",
+            "imap.ca_file: cannot read /nonexistent/ca.pem",
+            "attachments.max_bytes",
+        ] {
+            assert!(all.contains(expected), "missing {expected} in:\n{all}");
+        }
+        let files = [("c.toml", "[imap]\nhost = \"127.0.0.1\"\ntls = \"none\"\nusername = \"u\"\npassword = \"p\"\n")];
+        assert_eq!(load(&files, &[], o.clone()).unwrap().imap_settings().unwrap().port, 143, "clear text on loopback");
+        let files = [("c.toml", "[imap]\ntls = \"ssl\"\n")];
+        assert!(load(&files, &[], o).unwrap_err().to_string().contains("imap.tls"));
     }
 }

@@ -2,6 +2,7 @@
 //! server — and sets up logging. The command line (src/main.rs) calls only this crate.
 
 pub mod config;
+pub mod mail_poll;
 
 pub use config::{Config, ConfigError, LogFormat, Overrides};
 
@@ -24,6 +25,8 @@ pub enum AppError {
     Io { context: String, source: std::io::Error },
     #[error("the database has schema version {current}, but this cirtkit needs {latest}: run `cirtkit migrate`")]
     SchemaBehind { current: i64, latest: i64 },
+    #[error("outbound mail cannot be set up: {0}")]
+    Mail(#[from] cirtkit_notify::NotifyError),
 }
 
 impl AppError {
@@ -68,7 +71,11 @@ pub async fn open_store(config: &Config) -> Result<Store, AppError> {
 
 /// The services' settings from the configuration.
 pub fn service_settings(config: &Config) -> ServiceSettings {
-    ServiceSettings { reference_prefix: config.instance.reference_prefix.clone(), sla: config.sla_policy() }
+    ServiceSettings {
+        reference_prefix: config.instance.reference_prefix.clone(),
+        sla: config.sla_policy(),
+        max_attachment_bytes: usize::try_from(config.attachments.max_bytes).unwrap_or(usize::MAX),
+    }
 }
 
 /// Opens the store, migrates it, and builds the services on the system clock.
@@ -76,16 +83,17 @@ pub async fn open_services(config: &Config) -> Result<Services, AppError> {
     let store = open_store(config).await?;
     store.migrate(SystemClock.now()).await?;
     let services = Services::new(store, Arc::new(SystemClock), service_settings(config)).await?;
-    attach_mailer(config, &services);
+    attach_mailer(config, &services)?;
     Ok(services)
 }
 
 /// Lets the services send mail through the configured relay (when there is one).
-pub fn attach_mailer(config: &Config, services: &Services) {
+pub fn attach_mailer(config: &Config, services: &Services) -> Result<(), AppError> {
     if let Some(smtp) = config.smtp_settings() {
-        let mailer = Arc::new(cirtkit_notify::Mailer::new(&smtp));
+        let mailer = Arc::new(cirtkit_notify::Mailer::new(&smtp)?);
         services.set_outbound(Outbound { mailer, team_name: config.instance.name.clone() });
     }
+    Ok(())
 }
 
 /// Opens the services on a store that must already be at the current schema (for commands
@@ -97,14 +105,15 @@ pub async fn open_services_current(config: &Config, clock: Arc<dyn Clock>) -> Re
         return Err(AppError::SchemaBehind { current: status.current, latest: status.latest });
     }
     let services = Services::new(store, clock, service_settings(config)).await?;
-    attach_mailer(config, &services);
+    attach_mailer(config, &services)?;
     Ok(services)
 }
 
-/// The running server.
+/// The running server, and the mailbox poller when `[imap]` is configured.
 pub struct Application {
     listener: TcpListener,
     state: cirtkit_web::WebState,
+    mailbox: Option<(cirtkit_mailbox::ImapSettings, Duration)>,
 }
 
 impl Application {
@@ -117,7 +126,8 @@ impl Application {
             version: env!("CARGO_PKG_VERSION"),
             git_commit: option_env!("CIRTKIT_GIT_COMMIT").unwrap_or("unknown"),
         };
-        Ok(Application { listener, state: cirtkit_web::WebState::new(services, build) })
+        let mailbox = config.imap_settings().map(|imap| (imap, config.imap_interval()));
+        Ok(Application { listener, state: cirtkit_web::WebState::new(services, build), mailbox })
     }
 
     /// The address actually bound (useful with port 0).
@@ -125,9 +135,26 @@ impl Application {
         self.listener.local_addr().map_err(AppError::io("cannot read the listening address"))
     }
 
-    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    /// Serves until `shutdown` completes, then finishes the requests in flight; the mailbox
+    /// poller finishes the message in hand and logs out.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), AppError> {
-        cirtkit_web::serve(self.listener, self.state, shutdown).await.map_err(AppError::io("the server stopped"))
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let poller = self.mailbox.map(|(imap, interval)| {
+            let services = self.state.services().clone();
+            let who = cirtkit_service::Principal::System("mail-poll");
+            tokio::spawn(mail_poll::poll_until_stopped(services, who, imap, interval, stopped, mail_poll::log_message))
+        });
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        };
+        let served = cirtkit_web::serve(self.listener, self.state, shutdown).await;
+        if let Some(poller) = poller
+            && let Err(e) = poller.await
+        {
+            tracing::error!(error = %e, "the mailbox poller ended abnormally");
+        }
+        served.map_err(AppError::io("the server stopped"))
     }
 }
 

@@ -45,3 +45,7 @@ typed_id!(
     /// An API token.
     TokenId
 );
+typed_id!(
+    /// A file kept with an incident (a mail's attachment).
+    AttachmentId
+);

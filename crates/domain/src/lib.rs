@@ -41,7 +41,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use constituency::{
     ConstituencyIndex, Contact, ContactRole, LookupMatch, MatchedBy, NewOrganisation, Organisation, Sector,
 };
-pub use ids::{IncidentId, JournalEntryId, ObservableId, OrganisationId, PartnerId, TokenId, UserId};
+pub use ids::{AttachmentId, IncidentId, JournalEntryId, ObservableId, OrganisationId, PartnerId, TokenId, UserId};
 pub use incident::{
     Incident, IncidentChanges, IncidentReference, IncidentState, JournalEntry, JournalKind, LinkKind, NewIncident,
     Transition,

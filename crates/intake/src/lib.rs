@@ -11,12 +11,16 @@ pub use report::{AbuseReport, ReportFormat, classify, parse_xarf_json};
 use chrono::{DateTime, Utc};
 use cirtkit_domain::extract::extract_observables;
 use cirtkit_domain::{EmailAddress, Observable};
-use mail_parser::{MessageParser, MimeHeaders, PartType};
+use mail_parser::{HeaderValue, MessageParser, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 
 /// The largest message read, as large as common mail servers accept.
 pub const MAX_MESSAGE_BYTES: usize = 25 * 1024 * 1024;
+
+/// The most `Message-ID`s of a conversation looked at for threading: a long `References` chain
+/// is cut to its newest part.
+pub const MAX_THREAD_IDS: usize = 32;
 
 /// What makes a message unreadable. Codes in brackets are stable, for logs and scripts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,7 +36,12 @@ pub enum IntakeError {
 /// One message, read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboundMail {
+    /// The `Message-ID`, without its angle brackets.
     pub message_id: Option<String>,
+    /// The `Message-ID`s of the mails this one answers (`In-Reply-To`), without angle brackets.
+    pub in_reply_to: Vec<String>,
+    /// The `Message-ID`s of the conversation so far (`References`), oldest first.
+    pub references: Vec<String>,
     /// The sender's address, when it is a valid one.
     pub from: Option<EmailAddress>,
     /// The subject, unfolded and decoded; empty when there is none.
@@ -71,6 +80,19 @@ impl Attachment {
 }
 
 impl InboundMail {
+    /// The `Message-ID`s this mail follows on from, the nearest first: those it answers, then
+    /// the conversation from the newest back. Each once, at most [`MAX_THREAD_IDS`].
+    pub fn thread_ids(&self) -> Vec<&str> {
+        let mut seen = HashSet::new();
+        self.in_reply_to
+            .iter()
+            .chain(self.references.iter().rev())
+            .map(String::as_str)
+            .filter(|id| seen.insert(*id))
+            .take(MAX_THREAD_IDS)
+            .collect()
+    }
+
     /// What the mail is about, each once: for an abuse report, its own observables and those in
     /// the subject (the body of an automated report is boilerplate full of the reporter's links);
     /// otherwise those found in the subject and the body. The sender's own address is left out
@@ -160,7 +182,9 @@ pub fn parse_mail(raw: &[u8]) -> Result<InboundMail, IntakeError> {
 
     let report = report::detect(&message, &text_parts);
     Ok(InboundMail {
-        message_id: message.message_id().map(str::to_owned),
+        message_id: message.message_id().map(message_id),
+        in_reply_to: message_ids(message.in_reply_to()),
+        references: message_ids(message.references()),
         from,
         subject,
         date,
@@ -168,6 +192,23 @@ pub fn parse_mail(raw: &[u8]) -> Result<InboundMail, IntakeError> {
         attachments,
         report,
     })
+}
+
+/// A `Message-ID` as it is kept and compared: without angle brackets or surrounding space.
+pub fn message_id(id: &str) -> String {
+    id.trim().trim_start_matches('<').trim_end_matches('>').trim().to_owned()
+}
+
+/// The `Message-ID`s of an `In-Reply-To` or `References` header.
+fn message_ids(value: &HeaderValue<'_>) -> Vec<String> {
+    value
+        .as_text_list()
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|ids| ids.split_whitespace())
+        .map(message_id)
+        .filter(|id| !id.is_empty() && id.len() <= 998)
+        .collect()
 }
 
 /// An mbox file's `From sender date` line is not a header: skip it when a message starts so.
@@ -233,11 +274,24 @@ mod tests {
 Date: Tue, 03 Mar 2026 10:00:00 +0000\r\nMessage-ID: <1@example.org>\r\n\r\n\
 I was sent to hxxp://bad[.]example/login and 192.0.2[.]9.\r\n";
         let mail = parse_mail(raw).unwrap();
-        assert_eq!(mail.from.unwrap().to_string(), "jane@example.org");
+        assert_eq!(mail.from.as_ref().unwrap().to_string(), "jane@example.org");
         assert_eq!(mail.subject, "Strange mail");
         assert_eq!(mail.message_id.as_deref(), Some("1@example.org"));
         assert_eq!(mail.date.unwrap().to_rfc3339(), "2026-03-03T10:00:00+00:00");
         assert!(mail.attachments.is_empty() && mail.report.is_none());
+        assert!(mail.thread_ids().is_empty());
+    }
+
+    #[test]
+    fn a_reply_names_the_mails_it_follows_nearest_first() {
+        let raw = b"From: soc@bank.example\r\nSubject: Re: infected host\r\nMessage-ID: < 3@bank.example >\r\n\
+In-Reply-To: <2@cirt.example>\r\nReferences: <1@bank.example>\r\n <2@cirt.example>\r\n\r\nDone.\r\n";
+        let mail = parse_mail(raw).unwrap();
+        assert_eq!(mail.message_id.as_deref(), Some("3@bank.example"));
+        assert_eq!(mail.in_reply_to, ["2@cirt.example"]);
+        assert_eq!(mail.references, ["1@bank.example", "2@cirt.example"]);
+        assert_eq!(mail.thread_ids(), ["2@cirt.example", "1@bank.example"]);
+        assert_eq!(message_id(" <x@y> "), "x@y");
     }
 
     #[test]

@@ -1,17 +1,22 @@
 //! cirtkit's outbound mail: what the team sends from an incident. `compose` writes the words
 //! (the reference in the subject, the TLP line at the top of the body, the team's signature);
-//! `Mailer` hands the message to an SMTP relay.
-//!
-//! Only plain SMTP to a relay is supported for now: lettre is built without a TLS backend to keep
-//! the build lean, so the relay should be on the same host or network (docs/configuration.md).
+//! `Mailer` hands the message to an SMTP relay, over STARTTLS, implicit TLS (SMTPS) or, for a
+//! relay on this machine only, plain SMTP. TLS is rustls with the ring provider, trusting
+//! Mozilla's roots (webpki-roots) and any extra CA the configuration names: no system OpenSSL.
 
 pub mod compose;
+mod tls;
+
+pub use tls::{TlsMode, extra_roots, is_loopback_host};
 
 use cirtkit_domain::EmailAddress;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Tokio1Executor,
     message::{Body, Mailbox, Message, header::ContentTransferEncoding, header::ContentType},
-    transport::smtp::authentication::Credentials,
+    transport::smtp::{
+        authentication::Credentials,
+        client::{Certificate, Tls, TlsParameters},
+    },
 };
 use std::{fmt, future::Future, pin::Pin, time::Duration, time::SystemTime};
 
@@ -24,6 +29,9 @@ pub enum NotifyError {
     /// The relay could not be reached, or refused the message.
     #[error("[mail.send] {0}")]
     Send(String),
+    /// The TLS settings cannot be used (an extra CA that is not PEM, a host name TLS refuses).
+    #[error("[mail.tls] {0}")]
+    Tls(String),
 }
 
 /// Where and how to send: read from the `[smtp]` section of the configuration.
@@ -31,6 +39,10 @@ pub enum NotifyError {
 pub struct SmtpSettings {
     pub host: String,
     pub port: u16,
+    /// How the connection is protected.
+    pub tls: TlsMode,
+    /// Extra CA certificates to trust (PEM), beyond Mozilla's roots: an internal CA.
+    pub extra_ca_pem: Option<Vec<u8>>,
     /// The team's address, the sender of every message.
     pub from: EmailAddress,
     /// User name and password, when the relay asks for them.
@@ -44,6 +56,7 @@ impl fmt::Debug for SmtpSettings {
         f.debug_struct("SmtpSettings")
             .field("host", &self.host)
             .field("port", &self.port)
+            .field("tls", &self.tls)
             .field("from", &self.from)
             .field("username", &self.credentials.as_ref().map(|(u, _)| u))
             .field("timeout", &self.timeout)
@@ -88,20 +101,36 @@ impl fmt::Debug for Mailer {
 
 impl Mailer {
     /// A mailer for this relay. Nothing is connected until the first message.
-    pub fn new(settings: &SmtpSettings) -> Mailer {
-        // "Dangerous" only in that it does not start TLS: see the module's note.
+    pub fn new(settings: &SmtpSettings) -> Result<Mailer, NotifyError> {
+        // "Dangerous" only in that it starts without TLS: TLS is set just below, as configured.
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
             .port(settings.port)
             .timeout(Some(settings.timeout));
+        if settings.tls != TlsMode::None {
+            let mut parameters = TlsParameters::builder(settings.host.clone());
+            if let Some(pem) = &settings.extra_ca_pem {
+                for der in extra_roots(pem).map_err(NotifyError::Tls)? {
+                    parameters = parameters.add_root_certificate(
+                        Certificate::from_der(der.to_vec())
+                            .map_err(|e| NotifyError::Tls(format!("the extra CA cannot be used: {e}")))?,
+                    );
+                }
+            }
+            let parameters = parameters.build_rustls().map_err(|e| NotifyError::Tls(e.to_string()))?;
+            builder = builder.tls(match settings.tls {
+                TlsMode::Implicit => Tls::Wrapper(parameters),
+                _ => Tls::Required(parameters),
+            });
+        }
         if let Some((user, password)) = &settings.credentials {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
         }
-        Mailer {
+        Ok(Mailer {
             transport: builder.build(),
             from: settings.from.clone(),
             host: settings.host.clone(),
             port: settings.port,
-        }
+        })
     }
 
     /// Builds the message and hands it to the relay; answers its `Message-ID`.
@@ -159,14 +188,30 @@ fn mailbox(address: &EmailAddress) -> Result<Mailbox, NotifyError> {
 mod tests {
     use super::*;
 
-    fn mailer() -> Mailer {
-        Mailer::new(&SmtpSettings {
+    fn settings(tls: TlsMode) -> SmtpSettings {
+        SmtpSettings {
             host: "127.0.0.1".into(),
             port: 2525,
+            tls,
+            extra_ca_pem: None,
             from: "cirt@cirt.example".parse().unwrap(),
             credentials: Some(("cirt".into(), "hunter2".into())),
             timeout: Duration::from_secs(5),
-        })
+        }
+    }
+
+    fn mailer() -> Mailer {
+        Mailer::new(&settings(TlsMode::None)).unwrap()
+    }
+
+    #[test]
+    fn tls_settings_are_checked_when_the_mailer_is_made() {
+        for tls in [TlsMode::StartTls, TlsMode::Implicit] {
+            assert!(Mailer::new(&settings(tls)).is_ok());
+        }
+        let bad = SmtpSettings { extra_ca_pem: Some(b"not a certificate".to_vec()), ..settings(TlsMode::StartTls) };
+        let e = Mailer::new(&bad).unwrap_err();
+        assert!(e.to_string().starts_with("[mail.tls]"), "{e}");
     }
 
     fn mail() -> OutboundMail {
@@ -205,13 +250,6 @@ mod tests {
 
     #[test]
     fn the_password_is_not_in_debug_output() {
-        let s = SmtpSettings {
-            host: "relay".into(),
-            port: 25,
-            from: "cirt@cirt.example".parse().unwrap(),
-            credentials: Some(("cirt".into(), "hunter2".into())),
-            timeout: Duration::from_secs(5),
-        };
-        assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(!format!("{:?}", settings(TlsMode::StartTls)).contains("hunter2"));
     }
 }

@@ -7,6 +7,7 @@ use cirtkit_domain::{
     Incident, IncidentChanges, IncidentId, IncidentQuery, IncidentReference, JournalEntry, JournalEntryId, JournalKind,
     LinkKind, NewIncident, Observable, Permission, Role, Tlp, Transition, Visibility,
 };
+use cirtkit_storage::WriteTx;
 
 impl Services {
     /// Whether this principal may see this incident.
@@ -30,7 +31,7 @@ impl Services {
         Ok(incident)
     }
 
-    /// A new incident checked, with the owners of its observables among its organisations.
+    /// Checks a new incident and adds the owners of its observables to its organisations.
     pub(crate) async fn checked_new_incident(&self, new: NewIncident) -> Result<NewIncident> {
         let mut new = new.checked()?;
         let index = self.index();
@@ -50,12 +51,8 @@ impl Services {
         Ok(new)
     }
 
-    /// Stores a checked new incident in a transaction, with its SLA due times.
-    pub(crate) async fn insert_incident(
-        &self,
-        tx: &mut cirtkit_storage::WriteTx,
-        new: &NewIncident,
-    ) -> Result<Incident> {
+    /// Opens a checked incident within a change, due by the SLA from the change's time.
+    pub(crate) async fn insert_incident(&self, tx: &mut WriteTx, new: &NewIncident) -> Result<Incident> {
         let due = self.settings().sla.due(new.severity, tx.now());
         Ok(tx.insert_incident(new, &self.settings().reference_prefix, due).await?)
     }

@@ -1,12 +1,14 @@
 //! Mail intake: a message to the team's report address either continues an incident (its
-//! subject names the incident's reference) or opens one, classified from the abuse report it
-//! carries and attributed to the constituents its sender and observables belong to.
+//! subject names the incident's reference, or it answers a mail sent from or filed into the
+//! incident) or opens one, classified from the abuse report it carries and attributed to the
+//! constituents its sender and observables belong to. Its attachments are kept with the incident.
 
 use crate::{Principal, Result, Services};
 use cirtkit_domain::{
     Incident, IncidentReference, JournalKind, NewIncident, Observable, Pap, Permission, Rsit, Severity, Tlp,
 };
 use cirtkit_intake::{Attachment, InboundMail};
+use cirtkit_storage::{MailDirection, WriteTx};
 
 /// The longest description taken from a mail body; the whole mail is in the journal anyway.
 const MAX_DESCRIPTION_CHARS: usize = 20_000;
@@ -24,22 +26,58 @@ pub struct MailOutcome {
     pub rsit: Rsit,
 }
 
+/// Where a mail goes.
+enum Target {
+    Existing(Incident),
+    New(NewIncident),
+}
+
 impl Services {
-    /// Threads a mail into the incident its subject names, or opens a new incident from it.
-    /// Either way the mail becomes a `mail-in` journal entry and each attachment an `attachment`
-    /// entry (its name, type, size and SHA-256, and the text itself for small text files).
+    /// Threads a mail into the incident it continues, or opens a new incident from it. A mail
+    /// continues an incident when its subject names the incident's reference, or when it answers
+    /// (`In-Reply-To`, `References`) a mail sent from the incident or filed into it before.
+    /// The mail becomes a `mail-in` journal entry and each attachment an `attachment` entry under
+    /// it (name, type, size, SHA-256, and the text itself for small text files) with the file
+    /// kept in the store, up to `ServiceSettings::max_attachment_bytes`; a larger one is noted,
+    /// not kept. Everything, the new incident included, is stored in one change: all or nothing.
     pub async fn ingest_mail(&self, who: &Principal, mail: InboundMail) -> Result<MailOutcome> {
-        let existing = match IncidentReference::find_in(&mail.subject, &self.settings().reference_prefix) {
-            Some(reference) => self.incident_by_key(who, &reference.to_string()).await.ok(),
-            None => None,
+        who.require(Permission::EditIncidents)?;
+        let target = match self.thread_of(who, &mail).await? {
+            Some(incident) => Target::Existing(incident),
+            None => Target::New(self.checked_new_incident(self.incident_from_mail(&mail)).await?),
         };
-        let (incident, created) = match existing {
-            Some(incident) => (incident, false),
-            None => (self.create_incident(who, self.incident_from_mail(&mail)).await?, true),
+        let mut tx = self.begin(who).await?;
+        let (incident, created) = match target {
+            Target::Existing(incident) => (incident, false),
+            Target::New(new) => (self.insert_incident(&mut tx, &new).await?, true),
         };
-        self.journal_mail(who, &incident, &mail).await?;
-        tracing::info!(reference = %incident.reference, created, attachments = mail.attachments.len(), "mail ingested");
+        let kept = self.journal_mail(&mut tx, &incident, &mail).await?;
+        tx.commit().await?;
+        tracing::info!(reference = %incident.reference, created, attachments = mail.attachments.len(), kept, "mail ingested");
         Ok(MailOutcome { reference: incident.reference, created, rsit: incident.rsit })
+    }
+
+    /// The incident a received mail with this `Message-ID` was already filed into, if any (so
+    /// that a mailbox read twice files nothing twice).
+    pub async fn incident_of_received_mail(&self, who: &Principal, message_id: &str) -> Result<Option<Incident>> {
+        match self.store().incident_of_received_mail(&cirtkit_intake::message_id(message_id)).await? {
+            Some(id) => Ok(self.incident(who, id).await.ok()),
+            None => Ok(None),
+        }
+    }
+
+    /// The incident a mail continues: the one its subject names, else the one holding a mail it
+    /// answers. One that does not exist (or that `who` may not see) continues nothing.
+    async fn thread_of(&self, who: &Principal, mail: &InboundMail) -> Result<Option<Incident>> {
+        if let Some(reference) = IncidentReference::find_in(&mail.subject, &self.settings().reference_prefix)
+            && let Ok(incident) = self.incident_by_key(who, &reference.to_string()).await
+        {
+            return Ok(Some(incident));
+        }
+        match self.store().incident_by_message_ids(&mail.thread_ids()).await? {
+            Some(id) => Ok(self.incident(who, id).await.ok()),
+            None => Ok(None),
+        }
     }
 
     fn incident_from_mail(&self, mail: &InboundMail) -> NewIncident {
@@ -74,7 +112,9 @@ impl Services {
         }
     }
 
-    async fn journal_mail(&self, who: &Principal, incident: &Incident, mail: &InboundMail) -> Result<()> {
+    /// Writes the mail, its `Message-ID` and its attachments into the incident; answers how many
+    /// files were kept.
+    async fn journal_mail(&self, tx: &mut WriteTx, incident: &Incident, mail: &InboundMail) -> Result<usize> {
         let author = mail.from.as_ref().map_or_else(|| "unknown sender".to_owned(), ToString::to_string);
         let mut body = format!("From: {author}\nSubject: {}\n", mail.subject);
         if let Some(date) = mail.date {
@@ -100,34 +140,52 @@ impl Services {
             }
         }
         // The sender is the author of the entry (the principal is in the audit log), so that the
-        // journal reads as a conversation; the mail and its attachments are written together.
-        who.require(Permission::EditIncidents)?;
-        let mut tx = self.begin(who).await?;
+        // journal reads as a conversation.
         let mail_entry = tx.add_journal_entry(incident, JournalKind::MailIn, &author, body.trim(), None).await?;
-        for attachment in &mail.attachments {
-            tx.add_journal_entry(
-                incident,
-                JournalKind::Attachment,
-                &author,
-                &attachment_entry(attachment),
-                Some(mail_entry.id),
-            )
-            .await?;
+        if let Some(id) = mail.message_id.as_deref().filter(|id| !id.is_empty()) {
+            tx.add_message_id(incident, mail_entry.id, id, MailDirection::In).await?;
         }
-        tx.commit().await?;
-        Ok(())
+        let limit = self.settings().max_attachment_bytes;
+        let mut kept = 0;
+        for attachment in &mail.attachments {
+            let keep = attachment.bytes.len() <= limit;
+            let refused_over = if keep { None } else { Some(limit) };
+            let description = attachment_entry(attachment, refused_over);
+            let entry = tx
+                .add_journal_entry(incident, JournalKind::Attachment, &author, &description, Some(mail_entry.id))
+                .await?;
+            if keep {
+                tx.add_attachment(
+                    incident,
+                    entry.id,
+                    &attachment.filename,
+                    &attachment.content_type,
+                    &attachment.bytes,
+                )
+                .await?;
+                kept += 1;
+            } else {
+                tracing::warn!(reference = %incident.reference, size = attachment.bytes.len(), limit, "an attachment was too large to keep");
+            }
+        }
+        Ok(kept)
     }
 }
 
-/// How an attachment is kept in the journal until the store holds files: its description and,
-/// for small text, the text.
-fn attachment_entry(a: &Attachment) -> String {
+/// How an attachment is described in the journal: its name, type, size and hash; for small text,
+/// the text; and where the file is, or that it was not kept, being larger than `refused_over`.
+fn attachment_entry(a: &Attachment, refused_over: Option<usize>) -> String {
     let mut body = format!("{} ({}, {} bytes, sha256 {})", a.filename, a.content_type, a.bytes.len(), a.sha256());
-    if a.is_text() && a.bytes.len() <= MAX_INLINE_ATTACHMENT_BYTES {
-        body.push_str("\n\n");
-        body.push_str(&String::from_utf8_lossy(&a.bytes));
-    } else {
-        body.push_str("\n\n(binary or large content not stored)");
+    match refused_over {
+        Some(limit) => body.push_str(&format!(
+            "\n\n(not kept: larger than the {limit} bytes an attachment may have; raise `attachments.max_bytes` \
+             to keep such files, and ask the sender for it again)"
+        )),
+        None if a.is_text() && a.bytes.len() <= MAX_INLINE_ATTACHMENT_BYTES => {
+            body.push_str("\n\n");
+            body.push_str(&String::from_utf8_lossy(&a.bytes));
+        }
+        None => body.push_str("\n\n(the file is kept with the incident's attachments)"),
     }
     body
 }

@@ -3,6 +3,7 @@
 //! call these services, so that they obey one set of rules.
 
 mod accounts;
+mod attachments;
 mod constituency;
 mod error;
 mod incidents;
@@ -47,11 +48,21 @@ pub struct ServiceSettings {
     /// The prefix of incident references, such as `CIRT` in `CIRT-2026-00123`.
     pub reference_prefix: String,
     pub sla: SlaPolicy,
+    /// The largest attachment kept from a mail, in bytes; a larger one is noted in the journal
+    /// and not kept.
+    pub max_attachment_bytes: usize,
 }
+
+/// The default of [`ServiceSettings::max_attachment_bytes`]: as large as a whole message may be.
+pub const DEFAULT_MAX_ATTACHMENT_BYTES: usize = cirtkit_intake::MAX_MESSAGE_BYTES;
 
 impl Default for ServiceSettings {
     fn default() -> Self {
-        Self { reference_prefix: "CIRT".into(), sla: SlaPolicy::default() }
+        Self {
+            reference_prefix: "CIRT".into(),
+            sla: SlaPolicy::default(),
+            max_attachment_bytes: DEFAULT_MAX_ATTACHMENT_BYTES,
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! Who is asking: a signed-in user, an API token, or the local operator at the command line.
+//! Who is asking: a signed-in user, an API token, the local operator at the command line, or a
+//! task of the server itself.
 
 use crate::{Result, ServiceError};
 use cirtkit_domain::{Permission, Role, User};
@@ -13,6 +14,9 @@ pub enum Principal {
     /// Someone at the server's command line: they hold the data directory, so they hold every
     /// right; the audit log records them as `cli:<system user>`.
     Operator(String),
+    /// A task of the server itself, such as the mailbox poller in `cirtkit serve`. It may do what
+    /// an analyst may (file mail into incidents); the audit log records it as `system:<task>`.
+    System(&'static str),
 }
 
 impl Principal {
@@ -26,13 +30,14 @@ impl Principal {
         match self {
             Principal::User(u) | Principal::Token { user: u, .. } => u.role,
             Principal::Operator(_) => Role::Admin,
+            Principal::System(_) => Role::Analyst,
         }
     }
 
     pub fn user(&self) -> Option<&User> {
         match self {
             Principal::User(u) | Principal::Token { user: u, .. } => Some(u),
-            Principal::Operator(_) => None,
+            Principal::Operator(_) | Principal::System(_) => None,
         }
     }
 
@@ -42,6 +47,7 @@ impl Principal {
             Principal::User(u) => format!("user:{}", u.name),
             Principal::Token { token, user } => format!("token:{}:{}", token.id, user.name),
             Principal::Operator(name) => format!("cli:{name}"),
+            Principal::System(task) => format!("system:{task}"),
         }
     }
 
@@ -50,6 +56,7 @@ impl Principal {
         match self {
             Principal::User(u) | Principal::Token { user: u, .. } => u.name.to_string(),
             Principal::Operator(name) => format!("cli:{name}"),
+            Principal::System(task) => format!("system:{task}"),
         }
     }
 

@@ -5,6 +5,7 @@
 use crate::{Principal, Result, ServiceError, Services};
 use cirtkit_domain::{ContactRole, EmailAddress, IncidentId, JournalEntry, JournalKind, Permission, Tlp};
 use cirtkit_notify::{OutboundMail, OutboundMailer, compose};
+use cirtkit_storage::MailDirection;
 use std::sync::Arc;
 
 /// How outbound mail leaves: the mailer, and the team name that signs every message.
@@ -91,6 +92,8 @@ impl Services {
         let entry = format!("To: {}\nSubject: {subject}\nMessage-ID: {message_id}\n\n{body}", recipients.join(", "));
         let mut tx = self.begin(who).await?;
         let entry = tx.add_journal_entry(&incident, JournalKind::MailOut, &who.display_name(), &entry, None).await?;
+        // Answers name this Message-ID in In-Reply-To: they are threaded back into the incident.
+        tx.add_message_id(&incident, entry.id, &cirtkit_intake::message_id(&message_id), MailDirection::Out).await?;
         tx.commit().await?;
         Ok(entry)
     }
@@ -208,5 +211,23 @@ mod tests {
         assert!(matches!(&e, ServiceError::Conflict(m) if m.contains("TLP:RED")), "{e}");
         assert!(s.journal(&op, green).await.unwrap().is_empty());
         assert!(s.journal(&op, red).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_answer_to_a_reply_is_threaded_into_its_incident() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = services(&dir).await;
+        let id = incident(&s, Tlp::Green).await;
+        let op = Principal::Operator("test".into());
+        s.set_outbound(Outbound { mailer: Arc::new(FakeMailer::default()), team_name: "CERT Test".into() });
+        s.send_reply(&op, id, reply()).await.unwrap();
+        // The answer's subject has lost the reference: its In-Reply-To finds the incident.
+        let raw = b"From: soc@banque.example\r\nSubject: Re: your mail\r\nMessage-ID: <a1@banque.example>\r\n\
+In-Reply-To: <1@cirt.example>\r\n\r\nThe host is clean.\r\n";
+        let outcome = s.ingest_mail(&op, cirtkit_intake::parse_mail(raw).unwrap()).await.unwrap();
+        let incident = s.incident(&op, id).await.unwrap();
+        assert_eq!((outcome.reference, outcome.created), (incident.reference, false));
+        let journal = s.journal(&op, id).await.unwrap();
+        assert_eq!(journal.iter().map(|e| e.kind).collect::<Vec<_>>(), [JournalKind::MailOut, JournalKind::MailIn]);
     }
 }

@@ -437,3 +437,84 @@ async fn the_dashboard_counts_what_the_viewer_may_see() {
     let seen = w.services.dashboard(&constituent).await.unwrap();
     assert_eq!(seen.open_total, 1, "not the TLP:RED one, not another organisation's");
 }
+
+fn mail(raw: &str) -> cirtkit_intake::InboundMail {
+    cirtkit_intake::parse_mail(raw.replace('\n', "\r\n").as_bytes()).unwrap()
+}
+
+const REPORT: &str = "From: jane@citizen.example\nSubject: Phishing page\nMessage-ID: <r1@citizen.example>\n\
+MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n\
+See hxxp://bank-login[.]example/ and the capture.\n--b\nContent-Type: application/octet-stream\n\
+Content-Disposition: attachment; filename=\"../capture.bin\"\nContent-Transfer-Encoding: base64\n\n\
+AAECAwQFBgcICQ==\n--b--\n";
+
+#[tokio::test]
+async fn mail_attachments_are_kept_and_shown_only_to_who_sees_the_incident() {
+    let w = world().await;
+    let s = &w.services;
+    let op = operator();
+    let bank = s.create_organisation(&op, org("Banque", "192.0.2.0/24", "bank-login.example")).await.unwrap().id;
+    let other = s.create_organisation(&op, org("Port", "198.51.100.0/24", "port.example")).await.unwrap().id;
+    let outcome = s.ingest_mail(&op, mail(REPORT)).await.unwrap();
+    assert!(outcome.created);
+    let reported = s.incident_by_key(&op, &outcome.reference.to_string()).await.unwrap();
+    assert_eq!(reported.organisations, vec![bank]);
+    let files = s.attachments(&op, reported.id).await.unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!((files[0].filename.as_str(), files[0].size), ("capture.bin", 10));
+    let (record, bytes) = s.attachment(&op, reported.id, files[0].id).await.unwrap();
+    assert_eq!((record, bytes), (files[0].clone(), (0..10).collect::<Vec<u8>>()));
+    let journal = s.journal(&op, reported.id).await.unwrap();
+    assert_eq!(files[0].journal_entry, journal[1].id, "the file hangs under its journal entry");
+    assert!(journal[1].body.contains("kept with the incident's attachments"), "{}", journal[1].body);
+
+    let ours = Principal::User(user(&w, "bank", Role::Constituent(bank)).await);
+    let theirs = Principal::User(user(&w, "port", Role::Constituent(other)).await);
+    assert_eq!(s.attachments(&ours, reported.id).await.unwrap().len(), 1);
+    assert!(matches!(s.attachments(&theirs, reported.id).await, Err(ServiceError::NotFound(_))));
+    assert!(matches!(s.attachment(&theirs, reported.id, files[0].id).await, Err(ServiceError::NotFound(_))));
+    let other_incident = s.create_incident(&op, incident("Scan", Tlp::Green, "198.51.100.9")).await.unwrap();
+    assert!(
+        matches!(s.attachment(&op, other_incident.id, files[0].id).await, Err(ServiceError::NotFound(_))),
+        "a file is read through its own incident only"
+    );
+    // TLP:RED hides the files from the constituent as it hides the incident.
+    let changes = cirtkit_domain::IncidentChanges { tlp: Some(Tlp::Red), ..Default::default() };
+    s.update_incident(&op, reported.id, changes).await.unwrap();
+    assert!(matches!(s.attachment(&ours, reported.id, files[0].id).await, Err(ServiceError::NotFound(_))));
+}
+
+#[tokio::test]
+async fn an_attachment_over_the_limit_is_noted_not_kept_and_the_mail_is_filed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        Store::connect(&DatabaseUrl::sqlite_file(&dir.path().join("t.db")), &ConnectOptions::default()).await.unwrap();
+    let clock = Arc::new(ManualClock::new(chrono::Utc.with_ymd_and_hms(2026, 5, 4, 8, 0, 0).unwrap()));
+    store.migrate(clock.now()).await.unwrap();
+    let settings = ServiceSettings { max_attachment_bytes: 4, ..Default::default() };
+    let s = Services::new(store, clock, settings).await.unwrap();
+    let outcome = s.ingest_mail(&operator(), mail(REPORT)).await.unwrap();
+    let incident = s.incident_by_key(&operator(), &outcome.reference.to_string()).await.unwrap();
+    assert!(s.attachments(&operator(), incident.id).await.unwrap().is_empty());
+    let journal = s.journal(&operator(), incident.id).await.unwrap();
+    assert_eq!(journal.len(), 2);
+    assert!(journal[1].body.contains("not kept: larger than the 4 bytes"), "{}", journal[1].body);
+}
+
+#[tokio::test]
+async fn a_mail_answering_a_filed_mail_is_threaded_by_its_references() {
+    let w = world().await;
+    let s = &w.services;
+    let op = operator();
+    let first = s.ingest_mail(&op, mail(REPORT)).await.unwrap();
+    let answer = "From: jane@citizen.example\nSubject: one more thing\nMessage-ID: <r2@citizen.example>\n\
+In-Reply-To: <unknown@elsewhere.example>\nReferences: <r1@citizen.example> <unknown@elsewhere.example>\n\n\
+The page is back up.\n";
+    let second = s.ingest_mail(&op, mail(answer)).await.unwrap();
+    assert_eq!((second.reference.clone(), second.created), (first.reference.clone(), false));
+    let unrelated = answer.replace("r1@citizen", "r9@citizen").replace("r2@", "r3@");
+    assert!(s.ingest_mail(&op, mail(&unrelated)).await.unwrap().created, "no known Message-ID: a new incident");
+    let found = s.incident_of_received_mail(&op, "<r2@citizen.example>").await.unwrap().unwrap();
+    assert_eq!(found.reference, first.reference);
+    assert!(s.incident_of_received_mail(&op, "never@seen.example").await.unwrap().is_none());
+}

@@ -7,6 +7,7 @@
 
 #[macro_use]
 mod dispatch;
+mod attachments;
 mod audit;
 mod constituency;
 mod error;
@@ -25,6 +26,7 @@ mod users;
 #[cfg(test)]
 mod tests;
 
+pub use attachments::{AttachmentRecord, MailDirection};
 pub use audit::{AuditEntry, AuditVerification};
 pub use error::StorageError;
 pub use incidents::IncidentLink;

@@ -20,6 +20,11 @@ const SQLITE: &[Migration] = &[
     },
     Migration { version: 3, description: "sessions", sql: include_str!("../migrations/sqlite/0003_sessions.sql") },
     Migration {
+        version: 4,
+        description: "attachments",
+        sql: include_str!("../migrations/sqlite/0004_attachments.sql"),
+    },
+    Migration {
         version: 5,
         description: "two-factor sign-in",
         sql: include_str!("../migrations/sqlite/0005_two_factor.sql"),
@@ -38,6 +43,11 @@ const POSTGRES: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0002_incident_search.sql"),
     },
     Migration { version: 3, description: "sessions", sql: include_str!("../migrations/postgres/0003_sessions.sql") },
+    Migration {
+        version: 4,
+        description: "attachments",
+        sql: include_str!("../migrations/postgres/0004_attachments.sql"),
+    },
     Migration {
         version: 5,
         description: "two-factor sign-in",

@@ -2,7 +2,7 @@
 //! SQLite always and against PostgreSQL when `CIRTKIT_TEST_DATABASE_URL` is set; each PostgreSQL
 //! test works in a fresh schema of its own, dropped afterwards, so tests run in parallel.
 
-use crate::{ConnectOptions, DatabaseUrl, NewUserRecord, StorageError, Store};
+use crate::{ConnectOptions, DatabaseUrl, MailDirection, NewUserRecord, StorageError, Store};
 use chrono::{DateTime, TimeZone, Utc};
 use cirtkit_domain::{
     Contact, ContactRole, Incident, IncidentId, IncidentQuery, IncidentState, JournalKind, LinkKind, NewIncident,
@@ -147,7 +147,47 @@ store_tests!(
     visibility_hides_other_organisations_and_higher_tlp,
     observable_search_matches_ranges_and_values,
     incident_updates_are_stored_searchable_and_refused_when_stale,
+    attachments_keep_their_bytes_and_mail_threads_by_message_id,
 );
+
+async fn attachments_keep_their_bytes_and_mail_threads_by_message_id(store: &Store) {
+    let sla = SlaPolicy::default();
+    let mut tx = store.begin("test", t(2026, 4, 1)).await.unwrap();
+    let first =
+        tx.insert_incident(&sample_incident("Phishing"), "CIRT", sla.due(Severity::High, tx.now())).await.unwrap();
+    let other = tx.insert_incident(&sample_incident("Other"), "CIRT", sla.due(Severity::High, tx.now())).await.unwrap();
+    let mail =
+        tx.add_journal_entry(&first, JournalKind::MailIn, "jane@example.org", "See attached", None).await.unwrap();
+    let note = tx
+        .add_journal_entry(&first, JournalKind::Attachment, "jane@example.org", "a.bin", Some(mail.id))
+        .await
+        .unwrap();
+    // Every byte value, and a NUL first: binary content must come back as it went in.
+    let bytes: Vec<u8> = (0..=255u8).rev().chain(0..=255u8).collect();
+    let kept = tx.add_attachment(&first, note.id, "a.bin", "application/octet-stream", &bytes).await.unwrap();
+    tx.add_attachment(&first, note.id, "empty.txt", "text/plain", b"").await.unwrap();
+    tx.add_message_id(&first, mail.id, "1@example.org", MailDirection::In).await.unwrap();
+    tx.add_message_id(&first, mail.id, "2@cirt.example", MailDirection::Out).await.unwrap();
+    tx.commit().await.unwrap();
+
+    assert_eq!(kept.size, 512);
+    assert_eq!(kept.sha256, hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)));
+    let listed = store.attachments(first.id).await.unwrap();
+    assert_eq!(listed.iter().map(|a| a.filename.as_str()).collect::<Vec<_>>(), ["a.bin", "empty.txt"]);
+    assert_eq!(listed[0], kept);
+    let (record, content) = store.attachment(first.id, kept.id).await.unwrap().unwrap();
+    assert_eq!((record, content), (kept.clone(), bytes));
+    assert!(store.attachment(other.id, kept.id).await.unwrap().is_none(), "a file belongs to its incident only");
+    assert!(store.attachments(other.id).await.unwrap().is_empty());
+
+    assert_eq!(store.incident_by_message_ids(&["nope", "2@cirt.example"]).await.unwrap(), Some(first.id));
+    assert_eq!(store.incident_by_message_ids(&["nope"]).await.unwrap(), None);
+    assert_eq!(store.incident_of_received_mail("1@example.org").await.unwrap(), Some(first.id));
+    assert_eq!(store.incident_of_received_mail("2@cirt.example").await.unwrap(), None, "sent, not received");
+    assert!(store.verify_audit().await.unwrap().is_intact());
+    let actions: Vec<String> = store.audit_entries(10).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.contains(&"incident.attachment.add".to_owned()), "{actions:?}");
+}
 
 async fn incident_updates_are_stored_searchable_and_refused_when_stale(store: &Store) {
     let sla = SlaPolicy::default();

@@ -6,6 +6,7 @@
 //! 422 naming the field), call one service, and shape the answer. Rules live in the services.
 
 mod accounts;
+mod attachments;
 mod auth;
 mod constituency;
 mod error;
@@ -56,6 +57,8 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/api/v1/incidents/{incident}/observables", get(incidents::observables).post(incidents::add_observable))
         .route("/api/v1/incidents/{incident}/links", post(incidents::link))
         .route("/api/v1/incidents/{incident}/replies", post(incidents::send_reply))
+        .route("/api/v1/incidents/{incident}/attachments", get(attachments::list))
+        .route("/api/v1/incidents/{incident}/attachments/{id}", get(attachments::download))
         .route("/api/v1/observables/search", get(incidents::search_observable))
         .route("/api/v1/lookup", get(constituency::lookup))
         .route("/api/v1/organisations", get(constituency::list).post(constituency::create))
@@ -79,6 +82,7 @@ pub(crate) fn routes() -> Router<WebState> {
     paths(
         incidents::list, incidents::create, incidents::read, incidents::update, incidents::transition, incidents::journal,
         incidents::add_journal_entry, incidents::send_reply, incidents::observables, incidents::add_observable, incidents::link,
+        attachments::list, attachments::download,
         incidents::search_observable, constituency::lookup, constituency::list, constituency::create,
         constituency::read, constituency::update, accounts::list_users, accounts::create_user, accounts::read_user, accounts::update_user, accounts::set_password,
         accounts::list_tokens, accounts::create_token, accounts::revoke_token,
@@ -86,7 +90,7 @@ pub(crate) fn routes() -> Router<WebState> {
     components(schemas(error::ErrorBody)),
     modifiers(&BearerAuth),
     tags(
-        (name = "incidents", description = "Incidents, their journal, observables and links"),
+        (name = "incidents", description = "Incidents, their journal, observables, links and attachments"),
         (name = "constituency", description = "The organisations the CIRT serves, and who owns what"),
         (name = "accounts", description = "Users and API tokens"),
     )
