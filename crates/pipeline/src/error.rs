@@ -45,7 +45,9 @@ pub(crate) fn shorten(s: &str, max: usize) -> String {
 pub enum PipelineError {
     #[error("[pipeline.field_invalid] {0}")]
     Field(#[from] FieldError),
-    #[error("[pipeline.field_unknown] {name:?} is not a harmonised field: use a name from docs/events.md or extra.<name>")]
+    #[error(
+        "[pipeline.field_unknown] {name:?} is not a harmonised field: use a name from docs/events.md or extra.<name>"
+    )]
     UnknownField { name: String },
     #[error("[pipeline.format_unknown] no parser reads {name:?}; known formats: {known}")]
     UnknownFormat { name: String, known: String },

@@ -19,8 +19,10 @@ pub mod error;
 pub mod event;
 pub mod parse;
 pub mod parsers;
+pub mod unpack;
 
 pub use error::{FieldError, PipelineError};
 pub use event::{ClassificationType, CountryCode, DedupKey, Event, FeedMeta, Field, Kind, Taxonomy, Value};
 pub use parse::{Collected, Limits, ParseContext, Parser, ParserSpec, Quarantined, Sink, formats, parser_for};
 pub use parsers::shadowserver::schema::ShadowserverSchema;
+pub use unpack::ingest;

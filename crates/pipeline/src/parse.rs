@@ -319,3 +319,129 @@ pub(crate) fn field_str(bytes: &[u8]) -> Result<&str, PipelineError> {
 pub(crate) fn field_strs(record: &csv::ByteRecord) -> Result<Vec<&str>, PipelineError> {
     record.iter().map(field_str).collect()
 }
+
+/// Streams the elements of a top-level JSON array (or the one value of a non-array document),
+/// one element in memory at a time; `f` gets the 1-based index and the element.
+pub(crate) fn for_each_json_element(
+    input: &mut dyn BufRead,
+    limits: &Limits,
+    f: &mut dyn FnMut(u64, serde_json::Value),
+) -> Result<(), PipelineError> {
+    use serde::de::{Deserializer, SeqAccess, Visitor};
+    struct Elements<'f> {
+        f: &'f mut dyn FnMut(u64, serde_json::Value),
+    }
+    impl<'de> Visitor<'de> for Elements<'_> {
+        type Value = ();
+        fn expecting(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            out.write_str("a JSON array")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut n = 0;
+            while let Some(v) = seq.next_element::<serde_json::Value>()? {
+                n += 1;
+                (self.f)(n, v);
+            }
+            Ok(())
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+            let v = serde_json::Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+            (self.f)(1, v);
+            Ok(())
+        }
+    }
+    use serde::Deserialize;
+    let bounded = input.take(limits.max_document as u64 + 1);
+    let mut counted = CountingReader { inner: bounded, n: 0 };
+    let mut de = serde_json::Deserializer::from_reader(&mut counted);
+    let result = de.deserialize_any(Elements { f }).and_then(|()| de.end());
+    drop(de);
+    if counted.n > limits.max_document as u64 {
+        return Err(PipelineError::TooLarge { what: "a JSON document", limit: limits.max_document as u64 });
+    }
+    result.map_err(PipelineError::json)
+}
+
+struct CountingReader<R> {
+    inner: R,
+    n: u64,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+}
+
+/// Whether a line is blank or a comment (`#` or `;` first, after blanks).
+pub(crate) fn is_comment(line: &str, markers: &[char]) -> bool {
+    let t = line.trim();
+    t.is_empty() || t.starts_with(markers)
+}
+
+/// Text of a JSON value for sanitation: strings as they are, numbers and booleans written out;
+/// `null`, empty strings and containers give `None`.
+pub(crate) fn json_text(v: &serde_json::Value) -> Option<std::borrow::Cow<'_, str>> {
+    match v {
+        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.as_str().into()),
+        serde_json::Value::Number(n) => Some(n.to_string().into()),
+        serde_json::Value::Bool(b) => Some(b.to_string().into()),
+        _ => None,
+    }
+}
+
+/// Adds a JSON value to a field when present.
+pub(crate) fn add_json(e: &mut Event, field: Field, v: Option<&serde_json::Value>) -> Result<(), PipelineError> {
+    if let Some(t) = v.and_then(json_text) {
+        e.add(field, &t)?;
+    }
+    Ok(())
+}
+
+/// A line-oriented record parser's loop: comments skipped, each other line parsed by `f`, its
+/// failure quarantined with the line number.
+pub(crate) fn parse_lines(
+    input: &mut dyn BufRead,
+    ctx: &ParseContext,
+    sink: &mut dyn Sink,
+    comment: &[char],
+    mut f: impl FnMut(&str) -> Result<Option<Event>, PipelineError>,
+) -> Result<(), PipelineError> {
+    for_each_line(input, ctx.limits.max_line, |n, bytes| {
+        let result = match std::str::from_utf8(bytes) {
+            Ok(line) if is_comment(line, comment) => return Ok(()),
+            Ok(line) => f(line),
+            Err(_) => Err(PipelineError::record("the line is not valid UTF-8")),
+        };
+        let result = result.map(|o| {
+            o.map(|mut e| {
+                e.set_raw(bytes);
+                e
+            })
+        });
+        emit(ctx, sink, n, bytes, result);
+        Ok(())
+    })
+}
+
+/// A JSON-array parser's loop: each element parsed by `f`, its raw text kept, its failure
+/// quarantined with its 1-based index.
+pub(crate) fn parse_json_elements(
+    input: &mut dyn BufRead,
+    ctx: &ParseContext,
+    sink: &mut dyn Sink,
+    mut f: impl FnMut(&serde_json::Value) -> Result<Option<Event>, PipelineError>,
+) -> Result<(), PipelineError> {
+    for_each_json_element(input, &ctx.limits, &mut |n, v| {
+        let raw = v.to_string();
+        let result = f(&v).map(|o| {
+            o.map(|mut e| {
+                e.set_raw(raw.as_bytes());
+                e
+            })
+        });
+        emit(ctx, sink, n, raw.as_bytes(), result);
+    })
+}

@@ -148,19 +148,25 @@ mod tests {
             Kind::Float => (-1.0e6f64..1.0e6).prop_map(|a| a.to_string()).boxed(),
             Kind::Accuracy => (0.0f64..100.0).prop_map(|a| a.to_string()).boxed(),
             Kind::Bool => any::<bool>().prop_map(|a| a.to_string()).boxed(),
-            Kind::Time => (0i64..4_000_000_000, 0u32..1_000_000).prop_map(|(s, us)| {
-                super::super::format_time(&chrono::DateTime::from_timestamp(s, us * 1000).unwrap())
-            }).boxed(),
+            Kind::Time => (0i64..4_000_000_000, 0u32..1_000_000)
+                .prop_map(|(s, us)| super::super::format_time(&chrono::DateTime::from_timestamp(s, us * 1000).unwrap()))
+                .boxed(),
             Kind::Cc => "[A-Z0-9]{2}".boxed(),
-            Kind::Fqdn => "[a-z0-9]{1,10}(\\.[a-z0-9-]{0,8}[a-z0-9]){0,3}".boxed(),
+            Kind::Fqdn => "[a-z0-9]{1,10}(\\.[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?){0,3}".boxed(),
             Kind::Url => "https?://[a-z0-9.]{1,20}(/[a-zA-Z0-9%._~-]{0,10}){0,3}".boxed(),
             Kind::Network => (any::<std::net::Ipv4Addr>(), 0u8..=32)
                 .prop_map(|(a, l)| ipnet::Ipv4Net::new(a, l).unwrap().trunc().to_string())
                 .boxed(),
             Kind::Taxonomy => proptest::sample::select(super::super::Taxonomy::ALL).prop_map(|t| t.to_string()).boxed(),
-            Kind::Type => proptest::sample::select(super::super::ClassificationType::ALL).prop_map(|t| t.to_string()).boxed(),
-            Kind::Tlp => proptest::sample::select(vec!["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]).prop_map(String::from).boxed(),
-            Kind::Registry => proptest::sample::select(vec!["AFRINIC", "APNIC", "ARIN", "LACNIC", "RIPE"]).prop_map(String::from).boxed(),
+            Kind::Type => {
+                proptest::sample::select(super::super::ClassificationType::ALL).prop_map(|t| t.to_string()).boxed()
+            }
+            Kind::Tlp => proptest::sample::select(vec!["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"])
+                .prop_map(String::from)
+                .boxed(),
+            Kind::Registry => proptest::sample::select(vec!["AFRINIC", "APNIC", "ARIN", "LACNIC", "RIPE"])
+                .prop_map(String::from)
+                .boxed(),
             Kind::Uuid => "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}".boxed(),
             Kind::Lower => "[a-z0-9 ]{0,10}[a-z0-9]".boxed(),
             Kind::Upper => "[A-Z0-9]{1,10}".boxed(),

@@ -121,12 +121,30 @@ impl Event {
         self.classification_type
     }
 
+    /// Sets `classification.type` and the taxonomy derived from it (IntelMQ's taxonomy expert
+    /// does that later; here parsers do it at once).
+    pub fn classify(&mut self, t: ClassificationType) {
+        self.classification_type = Some(t);
+        self.taxonomy = Some(t.taxonomy());
+    }
+
+    /// [`Event::classify`] from IntelMQ's name of the type.
+    pub fn classify_as(&mut self, t: &str) -> Result<(), FieldError> {
+        let ct = ClassificationType::parse(t).ok_or_else(|| {
+            FieldError::new("classification.type", t, "it is not one of IntelMQ's classification types")
+        })?;
+        self.classify(ct);
+        Ok(())
+    }
+
     /// The RSIT classification: from `classification.type`, or the taxonomy's undetermined
     /// catch-all when only a taxonomy is known.
     pub fn rsit(&self) -> Option<Rsit> {
         self.classification_type.map(ClassificationType::rsit).or_else(|| {
             let class = self.taxonomy?;
-            Rsit::all().find(|r| r.class() == class.as_str() && r.kind() == "undetermined").or(Some(Rsit::undetermined()))
+            Rsit::all()
+                .find(|r| r.class() == class.as_str() && r.kind() == "undetermined")
+                .or(Some(Rsit::undetermined()))
         })
     }
 
@@ -201,7 +219,8 @@ impl Event {
         if let Some(key) = name.strip_prefix("extra.") {
             return self.set_extra(key, serde_json::Value::String(text.to_owned())).map_err(Into::into);
         }
-        let field = Field::from_name(name).ok_or_else(|| crate::PipelineError::UnknownField { name: name.to_owned() })?;
+        let field =
+            Field::from_name(name).ok_or_else(|| crate::PipelineError::UnknownField { name: name.to_owned() })?;
         self.add(field, text).map_err(Into::into)
     }
 

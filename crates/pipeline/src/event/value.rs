@@ -181,7 +181,10 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
             return Some(Utc.from_utc_datetime(&n));
         }
     }
-    NaiveDate::parse_from_str(naive, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|n| Utc.from_utc_datetime(&n))
+    NaiveDate::parse_from_str(naive, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|n| Utc.from_utc_datetime(&n))
 }
 
 /// A moment from seconds since 1970 (whole or fractional), as some feeds write it.
@@ -208,12 +211,12 @@ fn clean_text(s: &str) -> Option<&str> {
 pub fn sanitize(kind: Kind, s: &str) -> Result<Value, &'static str> {
     Ok(match kind {
         Kind::Text | Kind::Json => Value::Text(clean_text(s).ok_or("it is empty or holds control characters")?.into()),
-        Kind::Lower => Value::Text(
-            clean_text(s).ok_or("it is empty or holds control characters")?.to_lowercase().into(),
-        ),
-        Kind::Upper => Value::Text(
-            clean_text(s).ok_or("it is empty or holds control characters")?.to_uppercase().into(),
-        ),
+        Kind::Lower => {
+            Value::Text(clean_text(s).ok_or("it is empty or holds control characters")?.to_lowercase().into())
+        }
+        Kind::Upper => {
+            Value::Text(clean_text(s).ok_or("it is empty or holds control characters")?.to_uppercase().into())
+        }
         Kind::Cc => Value::Cc(CountryCode::parse(s).ok_or("a location code has two letters or digits")?),
         Kind::Ip => Value::Ip(parse_ip(s).ok_or("it is not an IP address")?),
         Kind::Network => Value::Network(parse_network(s).ok_or("it is not a network in CIDR notation")?),
@@ -233,7 +236,9 @@ pub fn sanitize(kind: Kind, s: &str) -> Result<Value, &'static str> {
         Kind::Bool => Value::Bool(parse_bool(s).ok_or("use true or false")?),
         Kind::Time => Value::Time(parse_time(s).ok_or("it is not a date and time this parser reads")?),
         Kind::Taxonomy => Value::Taxonomy(Taxonomy::parse(s).ok_or("it is not one of the RSIT classes")?),
-        Kind::Type => Value::Type(ClassificationType::parse(s).ok_or("it is not one of IntelMQ's classification types")?),
+        Kind::Type => {
+            Value::Type(ClassificationType::parse(s).ok_or("it is not one of IntelMQ's classification types")?)
+        }
         Kind::Tlp => Value::Tlp(parse_tlp(s).ok_or("use CLEAR (or WHITE), GREEN, AMBER, AMBER+STRICT or RED")?),
         Kind::Registry => Value::Text(parse_registry(s).ok_or("use AFRINIC, APNIC, ARIN, LACNIC or RIPE")?.into()),
         Kind::Uuid => Value::Text(parse_uuid(s).ok_or("it is not a UUID")?.into()),
@@ -343,7 +348,9 @@ fn parse_registry(s: &str) -> Option<&'static str> {
 fn parse_uuid(s: &str) -> Option<String> {
     let t = s.trim().to_ascii_lowercase();
     let ok = t.len() == 36
-        && t.bytes().enumerate().all(|(i, b)| if [8, 13, 18, 23].contains(&i) { b == b'-' } else { b.is_ascii_hexdigit() });
+        && t.bytes()
+            .enumerate()
+            .all(|(i, b)| if [8, 13, 18, 23].contains(&i) { b == b'-' } else { b.is_ascii_hexdigit() });
     ok.then_some(t)
 }
 
@@ -360,7 +367,9 @@ pub(crate) fn sanitize_fqdn(s: &str) -> Result<String, &'static str> {
     let lower = if t.is_ascii() {
         t.to_ascii_lowercase()
     } else {
-        t.parse::<cirtkit_domain::DomainName>().map_err(|_| "it is not a valid internationalised host name")?.to_string()
+        t.parse::<cirtkit_domain::DomainName>()
+            .map_err(|_| "it is not a valid internationalised host name")?
+            .to_string()
     };
     if lower.len() > 253 {
         return Err("a host name has at most 253 characters");
@@ -371,6 +380,9 @@ pub(crate) fn sanitize_fqdn(s: &str) -> Result<String, &'static str> {
         }
         if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'*') {
             return Err("a host name holds only letters, digits, '-' and '_'");
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err("a label of a host name cannot start or end with '-'");
         }
     }
     Ok(lower)
@@ -386,7 +398,8 @@ pub(crate) fn sanitize_url(s: &str) -> Result<String, &'static str> {
     if t.len() > 8192 {
         return Err("a URL has at most 8192 characters");
     }
-    let mut url = if t.len() >= 4 && t[..4].eq_ignore_ascii_case("hxxp") { format!("http{}", &t[4..]) } else { t.to_owned() };
+    let mut url =
+        if t.len() >= 4 && t[..4].eq_ignore_ascii_case("hxxp") { format!("http{}", &t[4..]) } else { t.to_owned() };
     let Some(colon) = url.find("://") else {
         url.insert_str(0, "http://");
         return check_url_host(url, 7);
@@ -404,7 +417,8 @@ fn check_url_host(url: String, start: usize) -> Result<String, &'static str> {
     let rest = &url[start..];
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = authority.rsplit('@').next().unwrap_or("");
-    let host = if host.starts_with('[') { host.split(']').next().unwrap_or("") } else { host.split(':').next().unwrap_or("") };
+    let host =
+        if host.starts_with('[') { host.split(']').next().unwrap_or("") } else { host.split(':').next().unwrap_or("") };
     if host.is_empty() || host.trim_start_matches('[').is_empty() {
         return Err("the URL has no host");
     }
@@ -428,7 +442,10 @@ mod tests {
         ] {
             assert_eq!(parse_time(s).map(|t| format_time(&t)).as_deref(), Some(want), "{s}");
         }
-        assert_eq!(format_time(&parse_time("2021-03-27T00:00:00.521730Z").unwrap()), "2021-03-27T00:00:00.521730+00:00");
+        assert_eq!(
+            format_time(&parse_time("2021-03-27T00:00:00.521730Z").unwrap()),
+            "2021-03-27T00:00:00.521730+00:00"
+        );
         assert_eq!(format_time(&parse_time("2020-08-02").unwrap()), "2020-08-02T00:00:00+00:00");
         assert_eq!(format_time(&time_from_epoch("1441008970").unwrap()), "2015-08-31T08:16:10+00:00");
         assert!(parse_time("yesterday").is_none());

@@ -11,4 +11,4 @@ macro_rules! parsers {
     };
 }
 
-parsers!(shadowserver);
+parsers!(shadowserver, abusech, blocklistde, certeu, ctip, cymru, generic, openphish, phishtank, spamhaus);

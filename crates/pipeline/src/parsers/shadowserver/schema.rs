@@ -219,6 +219,10 @@ impl ShadowserverSchema {
             cols.dedup();
             let common = cols.iter().filter(|c| header.contains(c)).count();
             let score = common * 1000 / (cols.len() + header.len() - common).max(1);
+            // Fewer than half the columns in common is a different report, not a variant.
+            if score < 500 {
+                continue;
+            }
             match best.first() {
                 Some((_, s)) if score < *s => {}
                 Some((_, s)) if score == *s => best.push((r, score)),
@@ -231,7 +235,8 @@ impl ShadowserverSchema {
             many => {
                 let first = many[0].0;
                 if many.iter().all(|(r, _)| r.constant == first.constant) {
-                    Ok(first)
+                    // The same report for IPv4 and IPv6 (scan_x and scan6_x): IPv4 is the default.
+                    Ok(many.iter().map(|(r, _)| *r).find(|r| !r.key.contains('6')).unwrap_or(first))
                 } else {
                     Err(format!(
                         "the columns fit several reports equally ({}); name the report in the parser's options",
