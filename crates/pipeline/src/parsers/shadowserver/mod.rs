@@ -151,7 +151,7 @@ fn convert(conv: Conv, raw: &str, row: &[&str], col: &ColIdx) -> Result<Converte
     let cell = |i: Option<usize>| i.and_then(|i| row.get(i).copied()).unwrap_or("");
     Ok(match conv {
         Conv::None => C::Text(raw.to_owned()),
-        Conv::AddUtc => C::Text(format!("{raw} UTC")),
+        Conv::AddUtc => C::Text(raw.to_owned()),
         Conv::Date | Conv::DateUtc => match crate::event::parse_time(raw) {
             Some(t) => C::Text(crate::event::format_time(&t)),
             None if raw.is_empty() => C::Drop,
