@@ -236,16 +236,6 @@ pub(crate) fn for_each_line(
     }
 }
 
-/// Reads a whole JSON document with a size limit.
-pub(crate) fn read_document(input: &mut dyn BufRead, limits: &Limits) -> Result<Vec<u8>, PipelineError> {
-    let mut bytes = Vec::new();
-    input.take(limits.max_document as u64 + 1).read_to_end(&mut bytes).map_err(|e| PipelineError::from_io(&e))?;
-    if bytes.len() > limits.max_document {
-        return Err(PipelineError::TooLarge { what: "a JSON document", limit: limits.max_document as u64 });
-    }
-    Ok(bytes)
-}
-
 /// Sends one record's outcome on: the event, or the record to quarantine.
 pub(crate) fn emit(
     ctx: &ParseContext,

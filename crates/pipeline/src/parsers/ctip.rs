@@ -39,10 +39,10 @@ fn is_empty(v: &J) -> bool {
 
 /// Adds a value to a field; a value the field refuses goes to `extra.` under `fallback`.
 fn field_or_extra(e: &mut Event, f: Field, v: &J, fallback: &str) -> Result<(), PipelineError> {
-    if let Some(t) = parse::json_text(v) {
-        if e.add(f, &t).is_err() {
-            e.set_extra(fallback, v.clone())?;
-        }
+    if let Some(t) = parse::json_text(v)
+        && e.add(f, &t).is_err()
+    {
+        e.set_extra(fallback, v.clone())?;
     }
     Ok(())
 }

@@ -276,10 +276,10 @@ impl Parser for JsonLines {
             for (k, v) in theirs.extra() {
                 e.set_extra(k, v.clone())?;
             }
-            if e.taxonomy().is_none() {
-                if let Some(t) = e.classification_type() {
-                    e.classify(t);
-                }
+            if e.taxonomy().is_none()
+                && let Some(t) = e.classification_type()
+            {
+                e.classify(t);
             }
             Ok(Some(e))
         })

@@ -132,10 +132,10 @@ fn cert_line(ctx: &ParseContext, line: &str) -> Result<Option<Event>, PipelineEr
             }
         }
     }
-    if let Some(ip) = dash_is_empty(f[6]) {
-        if e.add(Field::DestinationIp, ip).is_err() {
-            e.set_extra("destination.remote", J::String(ip.to_owned()))?;
-        }
+    if let Some(ip) = dash_is_empty(f[6])
+        && e.add(Field::DestinationIp, ip).is_err()
+    {
+        e.set_extra("destination.remote", J::String(ip.to_owned()))?;
     }
     if let Some(p) = dash_is_empty(f[7]) {
         e.add(Field::DestinationPort, p)?;

@@ -51,10 +51,10 @@ impl ShadowserverParser {
 
     /// With a schema loaded from Shadowserver's file (`cirtkit feed schema update`).
     pub fn with_schema(schema: Arc<ShadowserverSchema>, o: ShadowserverOptions) -> Result<Self, PipelineError> {
-        if let Some(r) = &o.report {
-            if schema.by_name(r).is_none() {
-                return Err(PipelineError::Config { format: "shadowserver", reason: format!("no report is named {r:?}") });
-            }
+        if let Some(r) = &o.report
+            && schema.by_name(r).is_none()
+        {
+            return Err(PipelineError::Config { format: "shadowserver", reason: format!("no report is named {r:?}") });
         }
         Ok(Self { schema, report: o.report, keep_feed_name: o.keep_feed_name })
     }
@@ -62,6 +62,7 @@ impl ShadowserverParser {
 
 /// A report bound to a file's header: column indexes resolved once.
 struct Bound<'a> {
+    #[allow(dead_code)] // kept for diagnostics in Debug output
     report: &'a Report,
     header: Vec<String>,
     required: Vec<(Target, usize, Conv)>,
