@@ -1,0 +1,511 @@
+//! The harmonised event: one observation from a feed, with IntelMQ's field names and sanitation.
+//!
+//! The fields most pipelines read (time, feed, classification, source and destination address,
+//! port, AS, country, host name, URL) are typed slots; the rest of the harmonised fields are in a
+//! small vector sorted by field, and `extra.*` in a small map sorted by key. Feed metadata is
+//! shared by all the events of a feed. Every value enters through the field's sanitation, so an
+//! `Event` only ever holds valid values.
+
+mod classification;
+mod field;
+mod json;
+mod value;
+
+pub use classification::{ClassificationType, Taxonomy};
+pub use field::Field;
+pub use value::{CountryCode, Kind, Value, format_time, parse_time, sanitize, time_from_epoch};
+
+/// A moment, in UTC, as events hold it.
+pub type Time = DateTime<Utc>;
+pub(crate) use value::{parse_asn, parse_bool, parse_int, parse_ip};
+
+use crate::error::FieldError;
+use chrono::{DateTime, Utc};
+use cirtkit_domain::Rsit;
+use std::{net::IpAddr, sync::Arc};
+
+/// `feed.*`: the same for every event of a feed, so shared.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeedMeta {
+    pub name: Option<Arc<str>>,
+    pub provider: Option<Arc<str>>,
+    pub code: Option<Arc<str>>,
+    pub url: Option<Arc<str>>,
+    pub documentation: Option<Arc<str>>,
+    pub accuracy: Option<f64>,
+}
+
+/// The hot fields of `source.*` or `destination.*`.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Endpoint {
+    ip: Option<IpAddr>,
+    port: Option<u16>,
+    asn: Option<u32>,
+    cc: Option<CountryCode>,
+    fqdn: Option<Arc<str>>,
+    url: Option<Arc<str>>,
+}
+
+/// One harmonised event.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Event {
+    time_source: Option<DateTime<Utc>>,
+    time_observation: Option<DateTime<Utc>>,
+    feed: Arc<FeedMeta>,
+    taxonomy: Option<Taxonomy>,
+    classification_type: Option<ClassificationType>,
+    identifier: Option<Arc<str>>,
+    source: Endpoint,
+    destination: Endpoint,
+    raw: Option<Arc<[u8]>>,
+    /// The other harmonised fields, sorted by field.
+    others: Vec<(Field, Value)>,
+    /// `extra.*`, sorted by key (without the `extra.` prefix).
+    extra: Vec<(Box<str>, serde_json::Value)>,
+}
+
+/// Which fields make two events the same for deduplication.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum DedupKey {
+    /// Every field except `time.observation` and `raw`, with every `extra.*`.
+    #[default]
+    AllButObservation,
+    /// Only these fields, and `extra.*` when `with_extra`.
+    Fields { fields: Vec<Field>, with_extra: bool },
+}
+
+impl Event {
+    /// An empty event carrying a feed's metadata.
+    pub fn for_feed(feed: Arc<FeedMeta>) -> Self {
+        Self { feed, ..Self::default() }
+    }
+
+    pub fn feed(&self) -> &FeedMeta {
+        &self.feed
+    }
+
+    pub fn time_source(&self) -> Option<DateTime<Utc>> {
+        self.time_source
+    }
+
+    pub fn time_observation(&self) -> Option<DateTime<Utc>> {
+        self.time_observation
+    }
+
+    pub fn source_ip(&self) -> Option<IpAddr> {
+        self.source.ip
+    }
+
+    pub fn destination_ip(&self) -> Option<IpAddr> {
+        self.destination.ip
+    }
+
+    pub fn source_asn(&self) -> Option<u32> {
+        self.source.asn
+    }
+
+    pub fn source_cc(&self) -> Option<CountryCode> {
+        self.source.cc
+    }
+
+    pub fn source_fqdn(&self) -> Option<&str> {
+        self.source.fqdn.as_deref()
+    }
+
+    pub fn source_url(&self) -> Option<&str> {
+        self.source.url.as_deref()
+    }
+
+    pub fn taxonomy(&self) -> Option<Taxonomy> {
+        self.taxonomy
+    }
+
+    pub fn classification_type(&self) -> Option<ClassificationType> {
+        self.classification_type
+    }
+
+    /// Sets `classification.type` and the taxonomy derived from it (IntelMQ's taxonomy expert
+    /// does that later; here parsers do it at once).
+    pub fn classify(&mut self, t: ClassificationType) {
+        self.classification_type = Some(t);
+        self.taxonomy = Some(t.taxonomy());
+    }
+
+    /// [`Event::classify`] from IntelMQ's name of the type.
+    pub fn classify_as(&mut self, t: &str) -> Result<(), FieldError> {
+        let ct = ClassificationType::parse(t).ok_or_else(|| {
+            FieldError::new("classification.type", t, "it is not one of IntelMQ's classification types")
+        })?;
+        self.classify(ct);
+        Ok(())
+    }
+
+    /// The RSIT classification: from `classification.type`, or the taxonomy's undetermined
+    /// catch-all when only a taxonomy is known.
+    pub fn rsit(&self) -> Option<Rsit> {
+        self.classification_type.map(ClassificationType::rsit).or_else(|| {
+            let class = self.taxonomy?;
+            Rsit::all()
+                .find(|r| r.class() == class.as_str() && r.kind() == "undetermined")
+                .or(Some(Rsit::undetermined()))
+        })
+    }
+
+    pub fn raw(&self) -> Option<&[u8]> {
+        self.raw.as_deref()
+    }
+
+    /// `extra.*`, sorted by key, keys without the prefix.
+    pub fn extra(&self) -> impl Iterator<Item = (&str, &serde_json::Value)> {
+        self.extra.iter().map(|(k, v)| (&**k, v))
+    }
+
+    pub fn extra_value(&self, key: &str) -> Option<&serde_json::Value> {
+        self.extra.binary_search_by(|(k, _)| (**k).cmp(key)).ok().map(|i| &self.extra[i].1)
+    }
+
+    /// The value of a field, if set.
+    pub fn get(&self, field: Field) -> Option<Value> {
+        use Field as F;
+        let text = |s: &Option<Arc<str>>| s.clone().map(Value::Text);
+        match field {
+            F::TimeSource => self.time_source.map(Value::Time),
+            F::TimeObservation => self.time_observation.map(Value::Time),
+            F::FeedName => text(&self.feed.name),
+            F::FeedProvider => text(&self.feed.provider),
+            F::FeedCode => text(&self.feed.code),
+            F::FeedUrl => text(&self.feed.url),
+            F::FeedDocumentation => text(&self.feed.documentation),
+            F::FeedAccuracy => self.feed.accuracy.map(Value::Float),
+            F::ClassificationTaxonomy => self.taxonomy.map(Value::Taxonomy),
+            F::ClassificationType => self.classification_type.map(Value::Type),
+            F::ClassificationIdentifier => text(&self.identifier),
+            F::Raw => self.raw.clone().map(Value::Raw),
+            _ => {
+                if let Some((ep, slot)) = self.endpoint_slot(field) {
+                    return match slot {
+                        Slot::Ip => ep.ip.map(Value::Ip),
+                        Slot::Port => ep.port.map(Value::Port),
+                        Slot::Asn => ep.asn.map(Value::Asn),
+                        Slot::Cc => ep.cc.map(Value::Cc),
+                        Slot::Fqdn => text(&ep.fqdn),
+                        Slot::Url => text(&ep.url),
+                    };
+                }
+                self.others.binary_search_by_key(&field, |(f, _)| *f).ok().map(|i| self.others[i].1.clone())
+            }
+        }
+    }
+
+    fn endpoint_slot(&self, field: Field) -> Option<(&Endpoint, Slot)> {
+        let (dest, slot) = endpoint_of(field)?;
+        Some((if dest { &self.destination } else { &self.source }, slot))
+    }
+
+    /// Sets a field from text, by the field's sanitation. On error the event is unchanged.
+    pub fn add(&mut self, field: Field, text: &str) -> Result<(), FieldError> {
+        let v = sanitize(field.kind(), text).map_err(|r| FieldError::new(field.name(), text, r))?;
+        self.put(field, v);
+        Ok(())
+    }
+
+    /// Sets a field from a typed value, checked against the field's kind.
+    pub fn set(&mut self, field: Field, value: Value) -> Result<(), FieldError> {
+        let shown = value.to_string();
+        let v = value::sanitize_value(field.kind(), value).map_err(|r| FieldError::new(field.name(), &shown, r))?;
+        self.put(field, v);
+        Ok(())
+    }
+
+    /// Sets a field by its dotted name (`extra.*` included) from text.
+    pub fn add_named(&mut self, name: &str, text: &str) -> Result<(), crate::PipelineError> {
+        if let Some(key) = name.strip_prefix("extra.") {
+            return self.set_extra(key, serde_json::Value::String(text.to_owned())).map_err(Into::into);
+        }
+        let field =
+            Field::from_name(name).ok_or_else(|| crate::PipelineError::UnknownField { name: name.to_owned() })?;
+        self.add(field, text).map_err(Into::into)
+    }
+
+    /// Removes a field.
+    pub fn remove(&mut self, field: Field) {
+        self.put_opt(field, None);
+    }
+
+    /// Sets `extra.<key>`. Keys are non-empty text without control characters.
+    pub fn set_extra(&mut self, key: &str, value: serde_json::Value) -> Result<(), FieldError> {
+        if key.is_empty() || key.len() > 256 || key.chars().any(char::is_control) {
+            return Err(FieldError::new("extra", key, "an extra key is 1 to 256 printable characters"));
+        }
+        match self.extra.binary_search_by(|(k, _)| (**k).cmp(key)) {
+            Ok(i) => self.extra[i].1 = value,
+            Err(i) => self.extra.insert(i, (key.into(), value)),
+        }
+        Ok(())
+    }
+
+    pub fn remove_extra(&mut self, key: &str) -> Option<serde_json::Value> {
+        let i = self.extra.binary_search_by(|(k, _)| (**k).cmp(key)).ok()?;
+        Some(self.extra.remove(i).1)
+    }
+
+    /// Sets the raw record (the line or JSON text the event came from).
+    pub fn set_raw(&mut self, raw: &[u8]) {
+        self.raw = Some(Arc::from(raw));
+    }
+
+    pub(crate) fn put(&mut self, field: Field, v: Value) {
+        self.put_opt(field, Some(v));
+    }
+
+    /// Stores an already sanitised value (or clears the field with `None`).
+    fn put_opt(&mut self, field: Field, v: Option<Value>) {
+        use Field as F;
+        fn text(v: Option<Value>) -> Option<Arc<str>> {
+            match v {
+                Some(Value::Text(s)) => Some(s),
+                _ => None,
+            }
+        }
+        match field {
+            F::TimeSource => self.time_source = v.and_then(as_time),
+            F::TimeObservation => self.time_observation = v.and_then(as_time),
+            F::FeedName => Arc::make_mut(&mut self.feed).name = text(v),
+            F::FeedProvider => Arc::make_mut(&mut self.feed).provider = text(v),
+            F::FeedCode => Arc::make_mut(&mut self.feed).code = text(v),
+            F::FeedUrl => Arc::make_mut(&mut self.feed).url = text(v),
+            F::FeedDocumentation => Arc::make_mut(&mut self.feed).documentation = text(v),
+            F::FeedAccuracy => {
+                Arc::make_mut(&mut self.feed).accuracy = match v {
+                    Some(Value::Float(f)) => Some(f),
+                    _ => None,
+                }
+            }
+            F::ClassificationTaxonomy => {
+                self.taxonomy = match v {
+                    Some(Value::Taxonomy(t)) => Some(t),
+                    _ => None,
+                }
+            }
+            F::ClassificationType => {
+                self.classification_type = match v {
+                    Some(Value::Type(t)) => Some(t),
+                    _ => None,
+                }
+            }
+            F::ClassificationIdentifier => self.identifier = text(v),
+            F::Raw => {
+                self.raw = match v {
+                    Some(Value::Raw(r)) => Some(r),
+                    _ => None,
+                }
+            }
+            _ => {
+                if let Some((dest, slot)) = endpoint_of(field) {
+                    let ep = if dest { &mut self.destination } else { &mut self.source };
+                    match (slot, v) {
+                        (Slot::Ip, Some(Value::Ip(ip))) => ep.ip = Some(ip),
+                        (Slot::Port, Some(Value::Port(p))) => ep.port = Some(p),
+                        (Slot::Asn, Some(Value::Asn(a))) => ep.asn = Some(a),
+                        (Slot::Cc, Some(Value::Cc(c))) => ep.cc = Some(c),
+                        (Slot::Fqdn, v) => ep.fqdn = text(v),
+                        (Slot::Url, v) => ep.url = text(v),
+                        (Slot::Ip, _) => ep.ip = None,
+                        (Slot::Port, _) => ep.port = None,
+                        (Slot::Asn, _) => ep.asn = None,
+                        (Slot::Cc, _) => ep.cc = None,
+                    }
+                    return;
+                }
+                match (self.others.binary_search_by_key(&field, |(f, _)| *f), v) {
+                    (Ok(i), Some(v)) => self.others[i].1 = v,
+                    (Err(i), Some(v)) => self.others.insert(i, (field, v)),
+                    (Ok(i), None) => {
+                        self.others.remove(i);
+                    }
+                    (Err(_), None) => {}
+                }
+            }
+        }
+    }
+
+    /// Every field that is set, in field order (which is the names' alphabetical order).
+    pub fn fields(&self) -> Vec<(Field, Value)> {
+        Field::ALL.iter().filter_map(|f| self.get(*f).map(|v| (*f, v))).collect()
+    }
+
+    /// A fast, stable 64-bit hash of the deduplication key: the same fields with the same values
+    /// give the same hash in every run and on every machine.
+    pub fn dedup_hash(&self, key: &DedupKey) -> u64 {
+        let mut h = StableHasher::new();
+        let (fields, with_extra): (&[Field], bool) = match key {
+            DedupKey::AllButObservation => (Field::ALL, true),
+            DedupKey::Fields { fields, with_extra } => (fields, *with_extra),
+        };
+        for f in fields {
+            if matches!(key, DedupKey::AllButObservation) && matches!(f, Field::TimeObservation | Field::Raw) {
+                continue;
+            }
+            if let Some(v) = self.get(*f) {
+                h.write(&[*f as u8]);
+                hash_value(&mut h, &v);
+            }
+        }
+        if with_extra {
+            for (k, v) in &self.extra {
+                h.write(&[0xff]);
+                h.write(k.as_bytes());
+                h.write(&[0]);
+                h.write(v.to_string().as_bytes());
+            }
+        }
+        h.finish()
+    }
+}
+
+fn hash_value(h: &mut StableHasher, v: &Value) {
+    match v {
+        Value::Text(s) => h.write(s.as_bytes()),
+        Value::Int(i) => h.write(&i.to_le_bytes()),
+        Value::Float(f) => h.write(&f.to_bits().to_le_bytes()),
+        Value::Bool(b) => h.write(&[u8::from(*b)]),
+        Value::Ip(IpAddr::V4(a)) => h.write(&a.octets()),
+        Value::Ip(IpAddr::V6(a)) => h.write(&a.octets()),
+        Value::Time(t) => {
+            h.write(&t.timestamp().to_le_bytes());
+            h.write(&t.timestamp_subsec_nanos().to_le_bytes());
+        }
+        Value::Asn(a) => h.write(&a.to_le_bytes()),
+        Value::Port(p) => h.write(&p.to_le_bytes()),
+        Value::Cc(c) => h.write(c.as_str().as_bytes()),
+        Value::Taxonomy(t) => h.write(&[*t as u8]),
+        Value::Type(t) => h.write(&[*t as u8]),
+        Value::Tlp(t) => h.write(&[*t as u8]),
+        other => h.write(other.to_string().as_bytes()),
+    }
+    h.write(&[0]);
+}
+
+/// A word-at-a-time multiplicative hash with a final avalanche. Its output is part of the
+/// stored data (deduplication keys), so it never changes.
+struct StableHasher(u64);
+
+impl StableHasher {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+    fn new() -> Self {
+        Self(0x243F_6A88_85A3_08D3)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.mix(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.mix(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn mix(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(23) ^ w).wrapping_mul(Self::K);
+    }
+
+    fn finish(&self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+        x ^ (x >> 33)
+    }
+}
+
+fn as_time(v: Value) -> Option<DateTime<Utc>> {
+    match v {
+        Value::Time(t) => Some(t),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Ip,
+    Port,
+    Asn,
+    Cc,
+    Fqdn,
+    Url,
+}
+
+/// Which typed slot holds a field, and whether it is the destination's.
+fn endpoint_of(field: Field) -> Option<(bool, Slot)> {
+    use Field as F;
+    Some(match field {
+        F::SourceIp => (false, Slot::Ip),
+        F::SourcePort => (false, Slot::Port),
+        F::SourceAsn => (false, Slot::Asn),
+        F::SourceGeolocationCc => (false, Slot::Cc),
+        F::SourceFqdn => (false, Slot::Fqdn),
+        F::SourceUrl => (false, Slot::Url),
+        F::DestinationIp => (true, Slot::Ip),
+        F::DestinationPort => (true, Slot::Port),
+        F::DestinationAsn => (true, Slot::Asn),
+        F::DestinationGeolocationCc => (true, Slot::Cc),
+        F::DestinationFqdn => (true, Slot::Fqdn),
+        F::DestinationUrl => (true, Slot::Url),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Event {
+        let mut e = Event::default();
+        e.add(Field::SourceIp, "192.0.2.1").unwrap();
+        e.add(Field::SourcePort, "443").unwrap();
+        e.add(Field::ClassificationType, "infected-system").unwrap();
+        e.add(Field::TimeObservation, "2024-01-01T00:00:00Z").unwrap();
+        e.add(Field::ProtocolTransport, "TCP").unwrap();
+        e.set_extra("naics", 517311.into()).unwrap();
+        e
+    }
+
+    #[test]
+    fn fields_go_in_and_out_typed() {
+        let e = sample();
+        assert_eq!(e.get(Field::SourceIp), Some(Value::Ip("192.0.2.1".parse().unwrap())));
+        assert_eq!(e.get(Field::ProtocolTransport), Some(Value::Text("tcp".into())));
+        assert_eq!(e.rsit().unwrap().to_string(), "malicious-code/infected-system");
+        let mut e2 = e.clone();
+        let err = e2.add(Field::SourceAsn, "AS0").unwrap_err();
+        assert_eq!(err.field, "source.asn");
+        assert_eq!(e2, e, "a refused value leaves the event as it was");
+        e2.remove(Field::ProtocolTransport);
+        assert_eq!(e2.get(Field::ProtocolTransport), None);
+    }
+
+    const PINNED: u64 = 1_246_999_625_672_907_314;
+
+    #[test]
+    fn dedup_hash_ignores_observation_and_raw_only() {
+        let a = sample();
+        let mut b = a.clone();
+        b.add(Field::TimeObservation, "2030-01-01T00:00:00Z").unwrap();
+        b.set_raw(b"anything");
+        assert_eq!(a.dedup_hash(&DedupKey::default()), b.dedup_hash(&DedupKey::default()));
+        b.add(Field::SourcePort, "444").unwrap();
+        assert_ne!(a.dedup_hash(&DedupKey::default()), b.dedup_hash(&DedupKey::default()));
+        let only_ip = DedupKey::Fields { fields: vec![Field::SourceIp], with_extra: false };
+        assert_eq!(a.dedup_hash(&only_ip), b.dedup_hash(&only_ip));
+        // The hash is part of stored data: it must not change between releases.
+        assert_eq!(a.dedup_hash(&DedupKey::default()), PINNED);
+    }
+}
