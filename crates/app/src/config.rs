@@ -50,6 +50,11 @@ pub struct ServerConfig {
     /// The address people reach the server at, for links in mail (such as
     /// `https://cirt.example.org`). Defaults to `http://` + `listen`.
     pub public_url: Option<String>,
+    /// Keep web sessions over plain HTTP when the interface is reached by another name than
+    /// localhost (a LAN without TLS). Off by default: the session cookie is `Secure`, which
+    /// browsers keep only over HTTPS or on localhost. Turning it on lets anyone on the network
+    /// path read the session: prefer a TLS-terminating proxy.
+    pub plain_http_sessions: bool,
 }
 
 /// The database.
@@ -197,7 +202,7 @@ impl Default for Config {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { listen: SocketAddr::from(([127, 0, 0, 1], 8080)), public_url: None }
+        ServerConfig { listen: SocketAddr::from(([127, 0, 0, 1], 8080)), public_url: None, plain_http_sessions: false }
     }
 }
 

@@ -127,7 +127,14 @@ impl Application {
             git_commit: option_env!("CIRTKIT_GIT_COMMIT").unwrap_or("unknown"),
         };
         let mailbox = config.imap_settings().map(|imap| (imap, config.imap_interval()));
-        Ok(Application { listener, state: cirtkit_web::WebState::new(services, build), mailbox })
+        let state =
+            cirtkit_web::WebState::new(services, build).with_plain_http_sessions(config.server.plain_http_sessions);
+        if config.server.plain_http_sessions {
+            tracing::warn!(
+                "web sessions over plain HTTP are allowed (server.plain_http_sessions): use it on a trusted LAN only"
+            );
+        }
+        Ok(Application { listener, state, mailbox })
     }
 
     /// The address actually bound (useful with port 0).

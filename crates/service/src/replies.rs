@@ -77,11 +77,14 @@ impl Services {
         }
         let subject = compose::subject(&incident.reference, reply.subject.as_deref().unwrap_or(&incident.title));
         let body = compose::body(incident.tlp, text, &outbound.team_name);
+        // The reply answers the last mail received into the incident, so the recipient's mail
+        // program threads it with what they sent.
+        let parent = self.store().last_received_message_id(incident.id).await?.map(|id| format!("<{id}>"));
         let mail = OutboundMail {
             to: to.clone(),
             subject: subject.clone(),
             body: body.clone(),
-            reply_to_message_id: None,
+            reply_to_message_id: parent,
             date: self.clock().now().into(),
         };
         let message_id = outbound.mailer.send(mail).await.map_err(|e| {
@@ -229,5 +232,12 @@ In-Reply-To: <1@cirt.example>\r\n\r\nThe host is clean.\r\n";
         assert_eq!((outcome.reference, outcome.created), (incident.reference, false));
         let journal = s.journal(&op, id).await.unwrap();
         assert_eq!(journal.iter().map(|e| e.kind).collect::<Vec<_>>(), [JournalKind::MailOut, JournalKind::MailIn]);
+
+        // The next reply answers that mail: the recipient's mail program threads the two.
+        let mailer = Arc::new(FakeMailer::default());
+        s.set_outbound(Outbound { mailer: mailer.clone(), team_name: "CERT Test".into() });
+        s.send_reply(&op, id, reply()).await.unwrap();
+        let sent = mailer.sent.lock().unwrap().clone();
+        assert_eq!(sent[0].reply_to_message_id.as_deref(), Some("<a1@banque.example>"));
     }
 }

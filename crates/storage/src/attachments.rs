@@ -117,6 +117,19 @@ impl Store {
         });
         Ok(found.map(IncidentId))
     }
+
+    /// The `Message-ID` of the last mail received into an incident, which a reply answers.
+    pub async fn last_received_message_id(&self, incident: IncidentId) -> Result<Option<String>> {
+        let found: Option<String> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT message_id FROM mail_messages WHERE incident_id = $1 AND direction = 'in' ORDER BY id DESC LIMIT 1",
+            )
+            .bind(incident.0)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(found)
+    }
 }
 
 impl WriteTx {

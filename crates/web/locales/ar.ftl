@@ -155,6 +155,7 @@ incident-add-observable = إضافة مؤشر (أو لصق نص للعثور ع�
 incident-add = إضافة
 incident-organisations = الجهات المتأثرة
 incident-no-organisations = لم يُعثر على أي جهة.
+incident-attachments = الملفات
 incident-links = حوادث مرتبطة
 incident-no-links = لا شيء.
 incident-edit = التصنيف والتعديل

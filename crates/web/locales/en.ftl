@@ -147,6 +147,7 @@ incident-add-observable = Add an observable (or paste text to find them)
 incident-add = Add
 incident-organisations = Affected organisations
 incident-no-organisations = None found.
+incident-attachments = Files
 incident-links = Linked incidents
 incident-no-links = None.
 incident-edit = Classify and edit

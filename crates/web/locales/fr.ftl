@@ -147,6 +147,7 @@ incident-add-observable = Ajouter un observable (ou coller du texte pour les tro
 incident-add = Ajouter
 incident-organisations = Organisations touchées
 incident-no-organisations = Aucune trouvée.
+incident-attachments = Fichiers
 incident-links = Incidents liés
 incident-no-links = Aucun.
 incident-edit = Classer et modifier

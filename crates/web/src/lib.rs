@@ -37,6 +37,8 @@ pub struct WebState {
     services: Services,
     metrics: Arc<Metrics>,
     build: BuildInfo,
+    /// Sessions over plain HTTP from other hosts than localhost (a LAN without TLS).
+    plain_http_sessions: bool,
 }
 
 impl WebState {
@@ -49,7 +51,18 @@ impl WebState {
     /// (see [`Metrics`]); the registry is frozen from here on, so registration comes first.
     pub fn with_metrics(services: Services, metrics: Metrics) -> WebState {
         let build = metrics.build().clone();
-        WebState { services, metrics: Arc::new(metrics), build }
+        WebState { services, metrics: Arc::new(metrics), build, plain_http_sessions: false }
+    }
+
+    /// Lets browsers keep the session cookie over plain HTTP (`server.plain_http_sessions`):
+    /// the cookie loses `Secure` and its `__Host-` prefix. For a LAN without TLS only.
+    pub fn with_plain_http_sessions(mut self, plain: bool) -> WebState {
+        self.plain_http_sessions = plain;
+        self
+    }
+
+    pub fn plain_http_sessions(&self) -> bool {
+        self.plain_http_sessions
     }
 
     pub fn services(&self) -> &Services {

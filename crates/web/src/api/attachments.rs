@@ -83,6 +83,12 @@ pub async fn download(
     let id = AttachmentId(id.trim().parse::<i64>().field("id")?);
     let incident = state.services().incident_by_key(&caller, &key).await?;
     let (file, content) = state.services().attachment(&caller, incident.id, id).await?;
+    Ok(file_response(&file, content))
+}
+
+/// A file as a download (the API's and the web interface's): its declared type when plain, as
+/// an attachment with a safe name, sandboxed, never cached, with its SHA-256.
+pub(crate) fn file_response(file: &AttachmentRecord, content: Vec<u8>) -> Response {
     let mut response = Response::new(Body::from(content));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, content_type(&file.content_type));
@@ -93,7 +99,7 @@ pub async fn download(
     if let Ok(sha256) = HeaderValue::from_str(&file.sha256) {
         headers.insert("x-content-sha256", sha256);
     }
-    Ok(response)
+    response
 }
 
 /// The declared type when it is a plain `type/subtype` (parameters dropped), else

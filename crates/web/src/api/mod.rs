@@ -6,7 +6,7 @@
 //! 422 naming the field), call one service, and shape the answer. Rules live in the services.
 
 mod accounts;
-mod attachments;
+pub(crate) mod attachments;
 mod auth;
 mod constituency;
 mod error;

@@ -52,9 +52,9 @@ pub(crate) struct LoginForm {
     next: String,
 }
 
-fn signed_in(session: NewSession, next: &str) -> Response {
+fn signed_in(state: &WebState, session: NewSession, next: &str) -> Response {
     let mut response = see_other(local_path(next));
-    response.headers_mut().insert(header::SET_COOKIE, session::session_cookie(&session.secret));
+    response.headers_mut().insert(header::SET_COOKIE, session::session_cookie(state, &session.secret));
     response
 }
 
@@ -81,7 +81,7 @@ fn refused(visitor: &Visitor, error: &ServiceError, name: String, next: String, 
 /// `POST /login`.
 pub(crate) async fn login(State(state): State<WebState>, visitor: Visitor, Form(form): Form<LoginForm>) -> Response {
     match state.services().login(&form.name, &form.password, &visitor.address).await {
-        Ok(LoginStep::Signed(session)) => signed_in(session, &form.next),
+        Ok(LoginStep::Signed(session)) => signed_in(&state, session, &form.next),
         Ok(LoginStep::SecondFactor { ticket }) => {
             let t = super::Tr::new(visitor.lang);
             let page = LoginPage {
@@ -114,7 +114,7 @@ pub(crate) async fn second_factor(
     Form(form): Form<CodeForm>,
 ) -> Response {
     match state.services().login_second_factor(&form.ticket, &form.code, &visitor.address).await {
-        Ok(session) => signed_in(session, &form.next),
+        Ok(session) => signed_in(&state, session, &form.next),
         Err(e) => {
             let ticket = match &e {
                 ServiceError::Unauthenticated(m) if m.starts_with("the sign-in took") => None,
@@ -138,7 +138,9 @@ pub(crate) async fn logout(
     visitor: Visitor,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if let (Some(session), Some(secret)) = (&visitor.session, session::cookie(&headers, session::SESSION_COOKIE)) {
+    if let (Some(session), Some(secret)) =
+        (&visitor.session, session::cookie(&headers, session::session_cookie_name(&state)))
+    {
         if session.csrf_token != form.csrf {
             return (StatusCode::FORBIDDEN, "the form has expired: reload the page").into_response();
         }
@@ -147,6 +149,6 @@ pub(crate) async fn logout(
         }
     }
     let mut response = see_other("/login");
-    response.headers_mut().insert(header::SET_COOKIE, session::cleared_session_cookie());
+    response.headers_mut().insert(header::SET_COOKIE, session::cleared_session_cookie(&state));
     response
 }

@@ -316,6 +316,8 @@ struct IncidentPage {
     users: Vec<Choice>,
     reply_to: String,
     can_edit: bool,
+    /// The incident's files: id, name, size, type.
+    attachments: Vec<(i64, String, String, String)>,
 }
 
 async fn incident_page(
@@ -348,6 +350,13 @@ async fn incident_page(
             link_views.push((o.reference.to_string(), format!("{label} {} — {}", o.reference, o.title)));
         }
     }
+    let attachments = services
+        .attachments(who, i.id)
+        .await
+        .or_page(viewer)?
+        .into_iter()
+        .map(|a| (a.id.0, a.filename, human_size(a.size), a.content_type))
+        .collect();
     let can_edit = who.role().allows(cirtkit_domain::Permission::EditIncidents);
     let users = if can_edit { services.users(who).await.unwrap_or_default() } else { Vec::new() };
     let assignee = i
@@ -402,9 +411,32 @@ async fn incident_page(
         users: user_choices,
         reply_to: reply_to.join(", "),
         can_edit,
+        attachments,
         i,
     };
     Ok(render_with(status, &page))
+}
+
+/// A size for people: bytes, kB or MB (decimal, as mail programs show them).
+fn human_size(bytes: i64) -> String {
+    match bytes {
+        b if b < 1_000 => format!("{b} B"),
+        b if b < 1_000_000 => format!("{:.1} kB", b as f64 / 1_000.0),
+        b => format!("{:.1} MB", b as f64 / 1_000_000.0),
+    }
+}
+
+/// `GET /incidents/{key}/attachments/{id}`: a file of the incident, as a download.
+pub(crate) async fn attachment(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Path((key, id)): Path<(String, i64)>,
+) -> Result<Response, Response> {
+    let services = state.services();
+    let i = services.incident_by_key(&viewer.principal, &key).await.or_page(&viewer)?;
+    let (file, content) =
+        services.attachment(&viewer.principal, i.id, cirtkit_domain::AttachmentId(id)).await.or_page(&viewer)?;
+    Ok(crate::api::attachments::file_response(&file, content))
 }
 
 /// `GET /incidents/{key}`.

@@ -55,6 +55,7 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/incidents/{key}/reply", post(incidents::reply))
         .route("/incidents/{key}/observables", post(incidents::add_observable))
         .route("/incidents/{key}/merge", post(incidents::merge))
+        .route("/incidents/{key}/attachments/{id}", get(incidents::attachment))
         .route("/organisations", get(organisations::list))
         .route("/organisations/{id}", get(organisations::page))
         .route("/admin/users", get(admin::users).post(admin::create_user))

@@ -15,6 +15,15 @@ use cirtkit_service::{Principal, SESSION_MAX, SessionPrincipal};
 /// The session cookie. The `__Host-` prefix makes browsers refuse it unless it is Secure, set
 /// by this host for the whole site: no sub-domain can plant or read it.
 pub const SESSION_COOKIE: &str = "__Host-cirtkit_session";
+/// The session cookie when the server is configured for plain HTTP on a LAN
+/// (`server.plain_http_sessions`): browsers refuse Secure cookies over plain HTTP except on
+/// localhost, and the `__Host-` prefix requires Secure.
+pub const PLAIN_SESSION_COOKIE: &str = "cirtkit_session";
+
+/// The session cookie's name under this configuration.
+pub fn session_cookie_name(state: &WebState) -> &'static str {
+    if state.plain_http_sessions() { PLAIN_SESSION_COOKIE } else { SESSION_COOKIE }
+}
 /// The chosen language, for people who are not signed in.
 pub const LANG_COOKIE: &str = "cirtkit_lang";
 
@@ -31,17 +40,20 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// The Set-Cookie header that opens a session.
-pub fn session_cookie(secret: &str) -> HeaderValue {
-    let max_age = SESSION_MAX.num_seconds();
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={secret}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Lax"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""))
+pub fn session_cookie(state: &WebState, secret: &str) -> HeaderValue {
+    cookie_header(state, secret, SESSION_MAX.num_seconds())
 }
 
 /// The Set-Cookie header that ends a session in the browser.
-pub fn cleared_session_cookie() -> HeaderValue {
-    HeaderValue::from_static("__Host-cirtkit_session=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax")
+pub fn cleared_session_cookie(state: &WebState) -> HeaderValue {
+    cookie_header(state, "", 0)
+}
+
+fn cookie_header(state: &WebState, value: &str, max_age: i64) -> HeaderValue {
+    let name = session_cookie_name(state);
+    let secure = if state.plain_http_sessions() { "" } else { " Secure;" };
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly;{secure} SameSite=Lax"))
+        .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 pub fn lang_cookie(lang: Lang) -> HeaderValue {
@@ -95,7 +107,7 @@ fn path_and_query(parts: &Parts) -> String {
 }
 
 async fn session_of(parts: &Parts, state: &WebState) -> Option<SessionPrincipal> {
-    let secret = cookie(&parts.headers, SESSION_COOKIE)?;
+    let secret = cookie(&parts.headers, session_cookie_name(state))?;
     state.services().session(secret).await.ok()
 }
 
@@ -185,12 +197,18 @@ mod tests {
         assert_eq!(visitor_lang(&headers), Lang::Ar);
     }
 
-    #[test]
-    fn the_session_cookie_is_locked_down() {
-        let c = session_cookie("s3cret");
+    #[tokio::test]
+    async fn the_session_cookie_is_locked_down() {
+        let dir = tempfile::tempdir().unwrap();
+        let services = crate::fixture::services(dir.path()).await;
+        let state = WebState::new(services.clone(), crate::fixture::build());
+        let c = session_cookie(&state, "s3cret");
         let c = c.to_str().unwrap();
         for part in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/", "__Host-"] {
             assert!(c.contains(part), "{c} lacks {part}");
         }
+        let lan = WebState::new(services, crate::fixture::build()).with_plain_http_sessions(true);
+        let c = session_cookie(&lan, "s3cret");
+        assert_eq!(c.to_str().unwrap(), "cirtkit_session=s3cret; Path=/; Max-Age=604800; HttpOnly; SameSite=Lax");
     }
 }

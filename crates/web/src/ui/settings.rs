@@ -75,7 +75,7 @@ pub(crate) async fn password(
     match state.services().set_password(&viewer.principal, &user.name, &form.new).await {
         Ok(()) => {
             let mut response = see_other("/login");
-            response.headers_mut().insert(header::SET_COOKIE, session::cleared_session_cookie());
+            response.headers_mut().insert(header::SET_COOKIE, session::cleared_session_cookie(&state));
             Ok(response)
         }
         Err(e @ ServiceError::Invalid(_)) => settings_page(&state, &viewer, None, Some(e.to_string()), None).await,
@@ -101,7 +101,7 @@ pub(crate) async fn language(
     let Some(lang) = Lang::from_code(&form.lang) else {
         return (StatusCode::UNPROCESSABLE_ENTITY, "unknown language").into_response_plain();
     };
-    if let Some(secret) = session::cookie(&headers, session::SESSION_COOKIE)
+    if let Some(secret) = session::cookie(&headers, session::session_cookie_name(&state))
         && let Ok(session) = state.services().session(secret).await
         && session.csrf_token == form.csrf
         && let Some(user) = session.principal.user()

@@ -333,3 +333,25 @@ async fn two_factor_is_enrolled_from_the_settings_page() {
     assert_eq!(signed_out.headers[header::LOCATION], "/login");
     assert_eq!(call(&s.app, page("/dashboard", &cookie)).await.status, StatusCode::SEE_OTHER, "the session ended");
 }
+
+#[tokio::test]
+async fn a_mail_attachment_is_listed_and_downloaded_from_the_incident_page() {
+    let s = site().await;
+    add_user(&s, "ali", Role::Analyst, "en").await;
+    let raw = "From: jane@citizen.example\r\nSubject: Fake bank page\r\nMessage-ID: <a1@citizen.example>\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n\
+See the capture.\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"capture.bin\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nAAECAwQF\r\n--b--\r\n";
+    let mail = cirtkit_service::mail::parse_mail(raw.as_bytes()).unwrap();
+    let outcome = s.services.ingest_mail(&Principal::Operator("test".into()), mail).await.unwrap();
+    let (cookie, _) = sign_in(&s, "ali").await;
+    let incident = call(&s.app, page(&format!("/incidents/{}", outcome.reference), &cookie)).await;
+    let at = incident.body.find("/attachments/").expect("the file is listed");
+    let href_start = incident.body[..at].rfind('"').unwrap() + 1;
+    let href = &incident.body[href_start..at + incident.body[at..].find('"').unwrap()];
+    let file = call(&s.app, page(href, &cookie)).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(file.headers[header::CONTENT_DISPOSITION].to_str().unwrap().contains("capture.bin"));
+    assert_eq!(file.body.as_bytes(), &[0u8, 1, 2, 3, 4, 5]);
+    assert_eq!(call(&s.app, page(href, "")).await.status, StatusCode::SEE_OTHER, "signed in only");
+}
