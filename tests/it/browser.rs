@@ -271,6 +271,21 @@ async fn the_arabic_interface_reads_right_to_left() {
     find(&c, ".tlp-banner").await;
     screenshot(&c, "ar-incident").await;
 
+    // At 360 px wide (a phone), no page scrolls sideways: wide tables scroll in their own box.
+    c.set_window_size(360, 800).await.unwrap();
+    for path in ["/dashboard", "/incidents", first.as_str(), "/incidents/new", "/settings"] {
+        c.goto(&format!("{}{path}", demo.base)).await.unwrap();
+        find(&c, "main h1").await;
+        let widths =
+            c.execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await.unwrap();
+        let (scroll, inner) = (widths[0].as_f64().unwrap(), widths[1].as_f64().unwrap());
+        assert!(scroll <= inner + 1.0, "{path} is {scroll} px wide in a {inner} px window");
+        if path == first {
+            screenshot(&c, "ar-incident-phone").await;
+        }
+    }
+    c.set_window_size(1280, 900).await.unwrap();
+
     // Signed out, the public form follows the browser's language and the saved cookie.
     find(&c, "form[action='/logout'] button").await.click().await.unwrap();
     c.goto(&format!("{}/report", demo.base)).await.unwrap();

@@ -767,8 +767,9 @@ fn found_in(f: &NewForm) -> Vec<(String, String, bool)> {
 }
 
 /// `GET /incidents/new`.
-pub(crate) async fn new_page(viewer: Viewer) -> Response {
-    render(&new_form_page(&viewer, NewForm::default(), Vec::new(), None))
+pub(crate) async fn new_page(viewer: Viewer) -> Result<Response, Response> {
+    viewer.principal.require(cirtkit_domain::Permission::EditIncidents).or_page(&viewer)?;
+    Ok(render(&new_form_page(&viewer, NewForm::default(), Vec::new(), None)))
 }
 
 /// `POST /incidents/new/extract`: finds the observables in the pasted text. The script asks for

@@ -355,3 +355,98 @@ Content-Transfer-Encoding: base64\r\n\r\nAAECAwQF\r\n--b--\r\n";
     assert_eq!(file.body.as_bytes(), &[0u8, 1, 2, 3, 4, 5]);
     assert_eq!(call(&s.app, page(href, "")).await.status, StatusCode::SEE_OTHER, "signed in only");
 }
+
+/// Every page × every role, and no session: what each may open. The services decide; this checks
+/// that no page shows what its role may not see (another organisation's, TLP:RED, admin pages).
+#[tokio::test]
+async fn the_pages_authorisation_matrix() {
+    let s = site().await;
+    let op = Principal::Operator("test".into());
+    let org = |name: &str, net: &str| cirtkit_domain::NewOrganisation {
+        name: name.into(),
+        sector: cirtkit_domain::Sector::Finance,
+        country: "TN".parse().unwrap(),
+        languages: vec![],
+        contacts: vec![],
+        netblocks: vec![net.parse().unwrap()],
+        asns: vec![],
+        domains: vec![],
+    };
+    s.services
+        .import_organisations(&op, vec![org("Bank", "198.51.100.0/24"), org("Other", "203.0.113.0/24")])
+        .await
+        .unwrap();
+    let orgs = s.services.organisations(&op).await.unwrap();
+    let (bank, other) = (
+        orgs.iter().find(|o| o.details.name == "Bank").unwrap().id,
+        orgs.iter().find(|o| o.details.name == "Other").unwrap().id,
+    );
+    let mk = |tlp: Tlp, org| cirtkit_domain::NewIncident {
+        title: "matrix".into(),
+        description: String::new(),
+        rsit: "fraud/phishing".parse().unwrap(),
+        severity: cirtkit_domain::Severity::High,
+        tlp,
+        pap: cirtkit_domain::Pap::Amber,
+        assignee: None,
+        organisations: vec![org],
+        observables: vec![],
+    };
+    let own = s.services.create_incident(&op, mk(Tlp::Amber, bank)).await.unwrap().reference;
+    let red = s.services.create_incident(&op, mk(Tlp::Red, bank)).await.unwrap().reference;
+    let theirs = s.services.create_incident(&op, mk(Tlp::Clear, other)).await.unwrap().reference;
+    let roles = [
+        ("admin", Role::Admin),
+        ("coordinator", Role::Coordinator),
+        ("analyst", Role::Analyst),
+        ("auditor", Role::Auditor),
+        ("constituent", Role::Constituent(bank)),
+    ];
+    let mut cookies = Vec::new();
+    for (name, role) in roles {
+        add_user(&s, name, role, "en").await;
+        cookies.push(sign_in(&s, name).await.0);
+    }
+    cookies.push(String::new());
+    const OK: u16 = 200;
+    const NO: u16 = 403;
+    const NF: u16 = 404;
+    const IN: u16 = 303;
+    //                                          admin coord analyst auditor constituent nobody
+    let matrix: Vec<(String, [u16; 6])> = vec![
+        ("/dashboard".into(), [OK, OK, OK, OK, OK, IN]),
+        ("/incidents".into(), [OK, OK, OK, OK, OK, IN]),
+        ("/incidents/new".into(), [OK, OK, OK, NO, NO, IN]),
+        (format!("/incidents/{own}"), [OK, OK, OK, OK, OK, IN]),
+        (format!("/incidents/{red}"), [OK, OK, OK, OK, NF, IN]),
+        (format!("/incidents/{theirs}"), [OK, OK, OK, OK, NF, IN]),
+        ("/organisations".into(), [OK, OK, OK, OK, OK, IN]),
+        (format!("/organisations/{}", bank.0), [OK, OK, OK, OK, OK, IN]),
+        (format!("/organisations/{}", other.0), [OK, OK, OK, OK, NO, IN]),
+        ("/admin/users".into(), [OK, NO, NO, NO, NO, IN]),
+        ("/admin/tokens".into(), [OK, OK, OK, OK, OK, IN]),
+        ("/settings".into(), [OK, OK, OK, OK, OK, IN]),
+        ("/report".into(), [OK, OK, OK, OK, OK, OK]),
+    ];
+    let mut wrong = Vec::new();
+    for (uri, expected) in &matrix {
+        for (i, cookie) in cookies.iter().enumerate() {
+            let answer = call(&s.app, page(uri, cookie)).await;
+            if answer.status.as_u16() != expected[i] {
+                wrong.push(format!(
+                    "{uri} as {}: {} (expected {})",
+                    ["admin", "coordinator", "analyst", "auditor", "constituent", "nobody"][i],
+                    answer.status,
+                    expected[i]
+                ));
+            }
+            if i == 4 && answer.status == StatusCode::OK {
+                assert!(
+                    !answer.body.contains(&red.to_string()) && !answer.body.contains(&theirs.to_string()),
+                    "{uri} leaks to the constituent"
+                );
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
