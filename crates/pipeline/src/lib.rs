@@ -17,6 +17,7 @@
 
 pub mod error;
 pub mod event;
+pub mod experts;
 pub mod parse;
 pub mod parsers;
 pub mod unpack;
