@@ -352,7 +352,7 @@ fn read_prefixes<A: Bits, const N: usize>(
 ) -> Result<Vec<(A, u8, u32)>, PipelineError> {
     let n = read_count(r)?;
     // Capacity grows with what is actually read, not with what the header claims.
-    let mut out = Vec::with_capacity(n.min(1 << 20));
+    let mut out = Vec::with_capacity(n.min(1 << 16));
     for _ in 0..n {
         let net = from(read_array(r)?);
         let [len] = read_array::<1>(r)?;
@@ -523,6 +523,31 @@ mod tests {
         let json = r#"{"15169": "GOOGLE - Google Inc., US", "0": "reserved", "7": null}"#;
         let names = AsnTable::read_pyasn_names(json.as_bytes()).unwrap();
         assert_eq!(names, [(15169, "GOOGLE - Google Inc., US".to_owned())]);
+    }
+
+    proptest::proptest! {
+        /// What the fuzz target checks, in brief: no input panics, and a table read survives
+        /// write → read.
+        #[test]
+        fn readers_never_panic_and_round_trip(
+            lines in proptest::collection::vec("[0-9a-f:./\\t ;AS]{0,40}", 0..20),
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+        ) {
+            let text = lines.join("\n");
+            for table in [
+                AsnTable::from_pyasn(text.as_bytes()),
+                AsnTable::from_ip2asn(text.as_bytes()),
+                AsnTable::read_from(&bytes[..]),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let mut stored = Vec::new();
+                table.write_to(&mut stored).unwrap();
+                let back = AsnTable::read_from(&stored[..]).unwrap();
+                proptest::prop_assert_eq!(back.prefix_count(), table.prefix_count());
+            }
+        }
     }
 
     #[test]
