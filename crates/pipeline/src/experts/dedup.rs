@@ -121,13 +121,24 @@ impl DedupWindow {
         self.seen.retain(|_, first| now.saturating_sub(*first) < window);
     }
 
-    /// Forgets the oldest quarter of the keys: the memory bound wins over the window.
+    /// Forgets the oldest quarter of the keys: the memory bound wins over the window. Keys that
+    /// share the cut-off time are forgotten only as far as the quarter needs.
     fn shed_oldest(&mut self) {
         let mut times: Vec<i64> = self.seen.values().copied().collect();
-        let k = times.len() / 4;
-        let (_, cutoff, _) = times.select_nth_unstable(k);
-        let cutoff = *cutoff;
-        self.seen.retain(|_, first| *first > cutoff);
+        let quarter = times.len() / 4 + 1;
+        let (older, cutoff, _) = times.select_nth_unstable(quarter - 1);
+        let (cutoff, strictly_older) = (*cutoff, older.iter().filter(|t| **t < *cutoff).count());
+        let mut at_cutoff = quarter - strictly_older;
+        self.seen.retain(|_, first| {
+            if *first < cutoff {
+                return false;
+            }
+            if *first == cutoff && at_cutoff > 0 {
+                at_cutoff -= 1;
+                return false;
+            }
+            true
+        });
     }
 
     pub fn len(&self) -> usize {
@@ -315,6 +326,11 @@ mod tests {
         }
         assert!(w.len() <= 1000, "{}", w.len());
         assert!(w.check(9_999, t(1)), "the newest are kept");
+        let mut same = DedupWindow::new(Duration::hours(24), 100);
+        for k in 0..101u64 {
+            same.check(k, t(0));
+        }
+        assert_eq!(same.len(), 75, "a quarter shed, then the new key, though all share one time");
     }
 
     #[test]

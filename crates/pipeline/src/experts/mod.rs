@@ -24,16 +24,8 @@
 //! }
 //! ```
 
-pub mod asn;
-pub mod bogons;
 mod chain;
-pub mod constituency;
-pub mod dedup;
-pub mod geoip;
 pub mod prefix;
-pub mod rules;
-pub mod sanitise;
-pub mod warninglist;
 
 pub use asn::{AsnExpert, AsnMatch, AsnTable};
 pub use bogons::{BogonCategory, BogonExpert, bogon};
@@ -160,8 +152,12 @@ pub struct ExpertSpec {
 /// How a registered expert is built from its options and the shared resources.
 pub type BuildExpert = fn(&serde_json::Value, &ExpertResources) -> Result<Box<dyn Expert>, PipelineError>;
 
+/// Declares the expert modules and registers their `SPECS`: the one line that names a module is
+/// all the registration an expert needs outside its file.
 macro_rules! experts {
     ($($module:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
         /// The `SPECS` of every expert module, in this order.
         static SPECS: &[&[ExpertSpec]] = &[$($module::SPECS),*];
     };
