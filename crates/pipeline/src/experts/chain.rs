@@ -90,6 +90,22 @@ impl ExpertChain {
         Self { stages, spare: Vec::new() }
     }
 
+    /// Builds the experts named in a configuration, in order, each with its options. Every
+    /// mistake is reported, not only the first.
+    pub fn from_config(
+        stages: &[(String, serde_json::Value)],
+        resources: &super::ExpertResources,
+    ) -> Result<Self, Vec<crate::PipelineError>> {
+        let (mut experts, mut errors) = (Vec::new(), Vec::new());
+        for (name, options) in stages {
+            match super::expert_for(name, options, resources) {
+                Ok(e) => experts.push(e),
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() { Ok(Self::new(experts)) } else { Err(errors) }
+    }
+
     /// Every expert's name and counters, in order, for the metrics exporter.
     pub fn counters(&self) -> Vec<(&'static str, Arc<ExpertCounters>)> {
         self.stages.iter().map(|s| (s.expert.name(), s.counters.clone())).collect()
@@ -200,5 +216,17 @@ mod tests {
         e.add(Field::SourcePort, "11").unwrap();
         assert!(matches!(chain.process(&mut e), Verdict::Drop(r) if r.code == "test.odd"));
         assert_eq!(counters.snapshot().received, 11);
+    }
+
+    #[test]
+    fn a_configuration_reports_every_mistake() {
+        let clock = std::sync::Arc::new(cirtkit_domain::ManualClock::new(chrono::DateTime::UNIX_EPOCH));
+        let res = super::super::ExpertResources::new(clock);
+        let ok = [("sanitise".to_owned(), serde_json::Value::Null), ("bogons".to_owned(), serde_json::Value::Null)];
+        assert_eq!(format!("{:?}", ExpertChain::from_config(&ok, &res).unwrap()), r#"["sanitise", "bogons"]"#);
+        let bad = [("asn".to_owned(), serde_json::Value::Null), ("nope".to_owned(), serde_json::Value::Null)];
+        let errors = ExpertChain::from_config(&bad, &res).unwrap_err();
+        let codes: Vec<_> = errors.iter().map(|e| e.code()).collect();
+        assert_eq!(codes, ["pipeline.expert_config", "pipeline.expert_unknown"]);
     }
 }
