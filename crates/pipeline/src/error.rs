@@ -67,6 +67,16 @@ pub enum PipelineError {
     Record { reason: String },
     #[error("[pipeline.json] {reason}")]
     Json { reason: String },
+    #[error("[pipeline.expert_unknown] no expert is called {name:?}; known experts: {known}")]
+    UnknownExpert { name: String, known: String },
+    #[error("[pipeline.expert_config] expert {expert}: {reason}")]
+    ExpertConfig { expert: &'static str, reason: String },
+    #[error("[pipeline.asn_table] line {line}: {reason}")]
+    AsnTable { line: u64, reason: String },
+    #[error("[pipeline.warninglist] {reason}")]
+    WarningList { reason: String },
+    #[error("[pipeline.geoip] {reason}")]
+    GeoIp { reason: String },
 }
 
 impl PipelineError {
@@ -84,6 +94,11 @@ impl PipelineError {
             Self::Schema { .. } => "pipeline.schema",
             Self::Record { .. } => "pipeline.record",
             Self::Json { .. } => "pipeline.json",
+            Self::UnknownExpert { .. } => "pipeline.expert_unknown",
+            Self::ExpertConfig { .. } => "pipeline.expert_config",
+            Self::AsnTable { .. } => "pipeline.asn_table",
+            Self::WarningList { .. } => "pipeline.warninglist",
+            Self::GeoIp { .. } => "pipeline.geoip",
         }
     }
 

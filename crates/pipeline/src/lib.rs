@@ -1,5 +1,6 @@
-//! The feed pipeline's first stages: the harmonised [`Event`] (IntelMQ's field names, typed
-//! values, IntelMQ's sanitation, RSIT classification) and the parsers that read feeds into it.
+//! The feed pipeline: the harmonised [`Event`] (IntelMQ's field names, typed values, IntelMQ's
+//! sanitation, RSIT classification), the parsers that read feeds into it, and the
+//! [`experts`] that enrich, filter and deduplicate it.
 //!
 //! Pure: parsers read the bytes they are given and send events and quarantined records to a
 //! [`Sink`]; time comes from the [`ParseContext`] (built from a `Clock`). Hostile input is
@@ -17,6 +18,7 @@
 
 pub mod error;
 pub mod event;
+pub mod experts;
 pub mod parse;
 pub mod parsers;
 pub mod unpack;
