@@ -91,10 +91,38 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// The local table of routed prefixes and AS numbers that enriches feed events.
+    Asn {
+        #[command(subcommand)]
+        action: AsnAction,
+    },
     /// Measure cirtkit under load, on synthetic data.
     Bench {
         #[command(subcommand)]
         action: BenchAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AsnAction {
+    /// Import a prefix-to-AS table, replacing the one in the data directory: pyasn's ipasn
+    /// `.dat` or `.dat.gz` (`prefix/len<TAB>asn`), or ip2asn's TSV (`start<TAB>end<TAB>asn<TAB>cc<TAB>name`,
+    /// plain or gzipped). The format is recognised from the first lines unless --format is given.
+    Import {
+        /// The table file.
+        file: std::path::PathBuf,
+        /// pyasn or ip2asn.
+        #[arg(long)]
+        format: Option<String>,
+        /// AS names, as pyasn's asnames JSON ({"13335": "CLOUDFLARENET", …}).
+        #[arg(long)]
+        names: Option<std::path::PathBuf>,
+    },
+    /// Look addresses up in the imported table (exit code 1 when one is not announced).
+    Lookup {
+        /// IPv4 or IPv6 addresses.
+        #[arg(required = true)]
+        addresses: Vec<String>,
     },
 }
 

@@ -2,8 +2,8 @@
 //! audit log): whoever holds the data directory holds every right.
 
 use crate::cli::{
-    AuditAction, BenchAction, Cli, Command, ConfigAction, DemoArgs, InitArgs, LogFormatArg, MailAction, MigrateAction,
-    OrgAction, TokenAction, TransferFormat, UserAction,
+    AsnAction, AuditAction, BenchAction, Cli, Command, ConfigAction, DemoArgs, InitArgs, LogFormatArg, MailAction,
+    MigrateAction, OrgAction, TokenAction, TransferFormat, UserAction,
 };
 use anyhow::{Context, Result, bail};
 use cirtkit_app::{Application, Config, LogFormat, Overrides, mail_poll, mail_poll::PolledMessage};
@@ -47,6 +47,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Mail { action: MailAction::Poll { once, json } } => mail_poll(&config, operator, once, json).await,
         Command::Audit { action: AuditAction::Verify } => audit_verify(&config, &operator).await,
+        Command::Asn { action: AsnAction::Import { file, format, names } } => {
+            crate::asn::import(&config, &file, names.as_deref(), format.as_deref())
+        }
+        Command::Asn { action: AsnAction::Lookup { addresses } } => crate::asn::lookup(&config, &addresses),
         Command::Config { action: ConfigAction::Check } => {
             print!("{}", config.to_masked_toml());
             Ok(ExitCode::SUCCESS)

@@ -1,6 +1,7 @@
 //! The `cirtkit` binary: reads the command line and the configuration, then hands over to the
 //! application. Errors end the program with one `error:` line and its causes, never a panic.
 
+mod asn;
 mod bench;
 mod cli;
 mod commands;

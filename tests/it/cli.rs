@@ -248,3 +248,23 @@ fn demo_seeds_a_realistic_cirt() {
     let err = i.fails(&["demo", "--no-serve"]);
     assert!(err.contains("not empty"), "{err}");
 }
+
+#[test]
+fn an_as_table_is_imported_and_looked_up() {
+    let i = Instance::sqlite();
+    i.ok(&["init"]);
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/crates/pipeline/tests/expert-data/asn/");
+    let out = i.ok(&["asn", "import", &format!("{data}ip2asn-sample.tsv")]);
+    assert!(out.contains("ip2asn format"), "{out}");
+    assert!(i.data_dir().join("asn.bin").is_file());
+    let out = i.ok(&["asn", "import", &format!("{data}intelmq-ipasn.dat")]);
+    assert!(out.contains("pyasn format"), "{out}");
+    let out = i.ok(&["asn", "import", &format!("{data}ip2asn-sample.tsv")]);
+    assert!(out.contains("Imported"), "{out}");
+    let found = i.ok(&["asn", "lookup", "93.184.216.34"]);
+    assert!(found.starts_with("93.184.216.34\tAS15133\t93.184.216.0/24\tEDGECAST"), "{found}");
+    let missing = i.run(&["asn", "lookup", "0.0.0.1"]);
+    assert_eq!(missing.status.code(), Some(1));
+    let err = i.fails(&["asn", "import", &format!("{data}does-not-exist")]);
+    assert!(err.contains("cannot open"), "{err}");
+}
