@@ -152,7 +152,8 @@ mod tests {
                 .prop_map(|(s, us)| super::super::format_time(&chrono::DateTime::from_timestamp(s, us * 1000).unwrap()))
                 .boxed(),
             Kind::Cc => "[A-Z0-9]{2}".boxed(),
-            Kind::Fqdn => "[a-z0-9]{1,10}(\\.[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?){0,3}".boxed(),
+            // A letter first, so that the name is never an IPv4 address such as "8.6.7.1".
+            Kind::Fqdn => "[a-z][a-z0-9]{0,9}(\\.[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?){0,3}".boxed(),
             Kind::Url => "https?://[a-z0-9.]{1,20}(/[a-zA-Z0-9%._~-]{0,10}){0,3}".boxed(),
             Kind::Network => (any::<std::net::Ipv4Addr>(), 0u8..=32)
                 .prop_map(|(a, l)| ipnet::Ipv4Net::new(a, l).unwrap().trunc().to_string())

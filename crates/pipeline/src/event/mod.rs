@@ -60,8 +60,28 @@ pub struct Event {
     raw: Option<Arc<[u8]>>,
     /// The other harmonised fields, sorted by field.
     others: Vec<(Field, Value)>,
-    /// `extra.*`, sorted by key (without the `extra.` prefix).
-    extra: Vec<(Box<str>, serde_json::Value)>,
+    /// `extra.*`, sorted by key (without the `extra.` prefix). Keys are shared: a parser makes
+    /// each column's key once per file, not once per event.
+    extra: Vec<(Arc<str>, serde_json::Value)>,
+}
+
+/// The key of an `extra.*` value (without the prefix): 1 to 256 characters, no control
+/// characters. Checked once and shared, so that a parser that sets the same keys on millions of
+/// events neither checks nor allocates them again.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ExtraKey(Arc<str>);
+
+impl ExtraKey {
+    pub fn new(key: &str) -> Result<Self, FieldError> {
+        if key.is_empty() || key.len() > 256 || key.chars().any(char::is_control) {
+            return Err(FieldError::new("extra", key, "an extra key is 1 to 256 printable characters"));
+        }
+        Ok(Self(key.into()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// Which fields make two events the same for deduplication.
@@ -234,14 +254,35 @@ impl Event {
 
     /// Sets `extra.<key>`. Keys are non-empty text without control characters.
     pub fn set_extra(&mut self, key: &str, value: serde_json::Value) -> Result<(), FieldError> {
-        if key.is_empty() || key.len() > 256 || key.chars().any(char::is_control) {
-            return Err(FieldError::new("extra", key, "an extra key is 1 to 256 printable characters"));
-        }
         match self.extra.binary_search_by(|(k, _)| (**k).cmp(key)) {
             Ok(i) => self.extra[i].1 = value,
-            Err(i) => self.extra.insert(i, (key.into(), value)),
+            Err(i) => self.extra.insert(i, (ExtraKey::new(key)?.0, value)),
         }
         Ok(())
+    }
+
+    /// Sets `extra.<key>` with a key checked beforehand (no check, no allocation).
+    pub fn set_extra_key(&mut self, key: &ExtraKey, value: serde_json::Value) {
+        // Parsers mostly set keys in order: try the end first.
+        if self.extra.last().is_none_or(|(k, _)| **k < *key.0) {
+            self.extra.push((key.0.clone(), value));
+            return;
+        }
+        match self.extra.binary_search_by(|(k, _)| (**k).cmp(&*key.0)) {
+            Ok(i) => self.extra[i].1 = value,
+            Err(i) => self.extra.insert(i, (key.0.clone(), value)),
+        }
+    }
+
+    /// Makes room for `n` more harmonised fields outside the typed slots (host names, regions,
+    /// protocols …), when a parser knows how many it may set.
+    pub fn reserve_fields(&mut self, n: usize) {
+        self.others.reserve(n);
+    }
+
+    /// Makes room for `n` more `extra.*` values, when a parser knows how many it may set.
+    pub fn reserve_extra(&mut self, n: usize) {
+        self.extra.reserve(n);
     }
 
     pub fn remove_extra(&mut self, key: &str) -> Option<serde_json::Value> {
@@ -331,7 +372,25 @@ impl Event {
 
     /// Every field that is set, in field order (which is the names' alphabetical order).
     pub fn fields(&self) -> Vec<(Field, Value)> {
-        Field::ALL.iter().filter_map(|f| self.get(*f).map(|v| (*f, v))).collect()
+        let mut out = Vec::with_capacity(16 + self.others.len());
+        self.for_each_field(|f, v| out.push((f, v.clone())));
+        out
+    }
+
+    /// Calls `f` with every field that is set, in field order, without looking each one up.
+    fn for_each_field(&self, mut f: impl FnMut(Field, &Value)) {
+        let mut others = self.others.iter().peekable();
+        for &slot in SLOT_FIELDS {
+            while let Some((field, v)) = others.next_if(|(o, _)| *o < slot) {
+                f(*field, v);
+            }
+            if let Some(v) = self.get(slot) {
+                f(slot, &v);
+            }
+        }
+        for (field, v) in others {
+            f(*field, v);
+        }
     }
 
     /// A fast, stable 64-bit hash of the deduplication key: the same fields with the same values
@@ -342,13 +401,22 @@ impl Event {
             DedupKey::AllButObservation => (Field::ALL, true),
             DedupKey::Fields { fields, with_extra } => (fields, *with_extra),
         };
-        for f in fields {
-            if matches!(key, DedupKey::AllButObservation) && matches!(f, Field::TimeObservation | Field::Raw) {
-                continue;
-            }
-            if let Some(v) = self.get(*f) {
-                h.write(&[*f as u8]);
-                hash_value(&mut h, &v);
+        let mut field = |f: Field, v: &Value| {
+            h.write(&[f as u8]);
+            hash_value(&mut h, v);
+        };
+        match key {
+            DedupKey::AllButObservation => self.for_each_field(|f, v| {
+                if !matches!(f, Field::TimeObservation | Field::Raw) {
+                    field(f, v);
+                }
+            }),
+            DedupKey::Fields { .. } => {
+                for f in fields {
+                    if let Some(v) = self.get(*f) {
+                        field(*f, &v);
+                    }
+                }
             }
         }
         if with_extra {
@@ -356,10 +424,54 @@ impl Event {
                 h.write(&[0xff]);
                 h.write(k.as_bytes());
                 h.write(&[0]);
-                h.write(v.to_string().as_bytes());
+                hash_json(&mut h, v);
             }
         }
         h.finish()
+    }
+}
+
+/// Whether JSON escapes anything in this text: control characters, `"` and `\\`. Eight bytes
+/// at a time.
+fn needs_escape(s: &[u8]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI != 0;
+    let mut chunks = s.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w);
+        // A byte below 0x20 (bytes of 0x80 and above are not below it), a quote, a backslash.
+        if x.wrapping_sub(LO * 0x20) & !x & HI != 0
+            || has_zero(x ^ (LO * u64::from(b'"')))
+            || has_zero(x ^ (LO * u64::from(b'\\')))
+        {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|b| *b < 0x20 || *b == b'"' || *b == b'\\')
+}
+
+/// Hashes a JSON value's compact text, as one write, without building the text when it can be
+/// avoided: strings with nothing to escape and numbers are the common case.
+fn hash_json(h: &mut StableHasher, v: &serde_json::Value) {
+    use serde_json::Value as J;
+    match v {
+        J::String(s) if !needs_escape(s.as_bytes()) => {
+            h.write_parts(&[b"\"", s.as_bytes(), b"\""]);
+        }
+        J::Number(_) | J::Bool(_) | J::Null => {
+            let mut buf = [0u8; 64];
+            let mut cursor = std::io::Cursor::new(&mut buf[..]);
+            if serde_json::to_writer(&mut cursor, v).is_ok() {
+                let n = cursor.position() as usize;
+                h.write(&buf[..n]);
+            } else {
+                h.write(v.to_string().as_bytes());
+            }
+        }
+        _ => h.write(v.to_string().as_bytes()),
     }
 }
 
@@ -397,14 +509,47 @@ impl StableHasher {
         Self(0x243F_6A88_85A3_08D3)
     }
 
+    /// The same as one `write` of the parts' concatenation.
+    fn write_parts(&mut self, parts: &[&[u8]]) {
+        let mut carry = [0u8; 8];
+        let mut n = 0;
+        for part in parts {
+            let mut bytes = *part;
+            if n > 0 {
+                let take = (8 - n).min(bytes.len());
+                carry[n..n + take].copy_from_slice(&bytes[..take]);
+                n += take;
+                bytes = &bytes[take..];
+                if n < 8 {
+                    continue;
+                }
+                self.mix(u64::from_le_bytes(carry));
+            }
+            let rest = self.mix_words(bytes);
+            carry[..rest.len()].copy_from_slice(rest);
+            n = rest.len();
+        }
+        self.mix_tail(&carry[..n]);
+    }
+
     fn write(&mut self, bytes: &[u8]) {
+        let rest = self.mix_words(bytes);
+        self.mix_tail(rest);
+    }
+
+    /// Mixes the whole words of `bytes`; returns the bytes left over.
+    fn mix_words<'b>(&mut self, bytes: &'b [u8]) -> &'b [u8] {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
             let mut w = [0u8; 8];
             w.copy_from_slice(c);
             self.mix(u64::from_le_bytes(w));
         }
-        let rest = chunks.remainder();
+        chunks.remainder()
+    }
+
+    /// Mixes the last, partial word of a write with its length.
+    fn mix_tail(&mut self, rest: &[u8]) {
         if !rest.is_empty() {
             let mut w = [0u8; 8];
             w[..rest.len()].copy_from_slice(rest);
@@ -442,6 +587,34 @@ enum Slot {
     Fqdn,
     Url,
 }
+
+/// The fields that live in typed slots rather than in `others`, in field order.
+const SLOT_FIELDS: &[Field] = &[
+    Field::ClassificationIdentifier,
+    Field::ClassificationTaxonomy,
+    Field::ClassificationType,
+    Field::DestinationAsn,
+    Field::DestinationFqdn,
+    Field::DestinationGeolocationCc,
+    Field::DestinationIp,
+    Field::DestinationPort,
+    Field::DestinationUrl,
+    Field::FeedAccuracy,
+    Field::FeedCode,
+    Field::FeedDocumentation,
+    Field::FeedName,
+    Field::FeedProvider,
+    Field::FeedUrl,
+    Field::Raw,
+    Field::SourceAsn,
+    Field::SourceFqdn,
+    Field::SourceGeolocationCc,
+    Field::SourceIp,
+    Field::SourcePort,
+    Field::SourceUrl,
+    Field::TimeObservation,
+    Field::TimeSource,
+];
 
 /// Which typed slot holds a field, and whether it is the destination's.
 fn endpoint_of(field: Field) -> Option<(bool, Slot)> {
@@ -507,5 +680,54 @@ mod tests {
         assert_eq!(a.dedup_hash(&only_ip), b.dedup_hash(&only_ip));
         // The hash is part of stored data: it must not change between releases.
         assert_eq!(a.dedup_hash(&DedupKey::default()), PINNED);
+    }
+
+    #[test]
+    fn writing_in_parts_hashes_as_one_write() {
+        let text: Vec<u8> = (0u8..40).collect();
+        for cut1 in 0..text.len() {
+            for cut2 in cut1..text.len() {
+                let mut one = StableHasher::new();
+                one.write(&text[..cut2 + 1]);
+                let mut parts = StableHasher::new();
+                parts.write_parts(&[&text[..cut1], &text[cut1..cut2], &text[cut2..cut2 + 1]]);
+                assert_eq!(one.finish(), parts.finish(), "{cut1} {cut2}");
+            }
+        }
+        for v in [
+            serde_json::json!("plain"),
+            serde_json::json!("a \"quoted\"\n"),
+            serde_json::json!(-1.5),
+            serde_json::json!([1, {"a": null}]),
+        ] {
+            let mut one = StableHasher::new();
+            one.write(v.to_string().as_bytes());
+            let mut fast = StableHasher::new();
+            hash_json(&mut fast, &v);
+            assert_eq!(one.finish(), fast.finish(), "{v}");
+        }
+    }
+
+    #[test]
+    fn slot_fields_are_every_slot_in_order() {
+        let slots: Vec<Field> = Field::ALL
+            .iter()
+            .copied()
+            .filter(|f| {
+                endpoint_of(*f).is_some()
+                    || f.name().starts_with("feed.")
+                    || f.name().starts_with("classification.")
+                    || matches!(f, Field::Raw | Field::TimeObservation | Field::TimeSource)
+            })
+            .collect();
+        assert_eq!(SLOT_FIELDS, &slots[..]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn needs_escape_agrees_with_serde_json(s in "\\PC{0,40}|[ -~\\x00-\\x1f]{0,40}") {
+            let plain = format!("\"{s}\"");
+            proptest::prop_assert_eq!(needs_escape(s.as_bytes()), serde_json::to_string(&s).ok() != Some(plain));
+        }
     }
 }

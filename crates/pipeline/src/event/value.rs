@@ -234,7 +234,12 @@ pub fn sanitize(kind: Kind, s: &str) -> Result<Value, &'static str> {
     Ok(match kind {
         Kind::Text | Kind::Json => Value::Text(clean_text(s).ok_or("it is empty or holds control characters")?.into()),
         Kind::Lower => {
-            Value::Text(clean_text(s).ok_or("it is empty or holds control characters")?.to_lowercase().into())
+            let t = clean_text(s).ok_or("it is empty or holds control characters")?;
+            if t.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+                Value::Text(t.to_lowercase().into())
+            } else {
+                Value::Text(t.into())
+            }
         }
         Kind::Upper => {
             Value::Text(clean_text(s).ok_or("it is empty or holds control characters")?.to_uppercase().into())
@@ -378,20 +383,24 @@ fn parse_uuid(s: &str) -> Option<String> {
 
 /// IntelMQ's FQDN: trimmed, without the trailing dot, lower case (internationalised names as
 /// their `xn--` form), not an IP address, labels of letters, digits, `-` and `_`.
-pub(crate) fn sanitize_fqdn(s: &str) -> Result<String, &'static str> {
+pub(crate) fn sanitize_fqdn(s: &str) -> Result<std::borrow::Cow<'_, str>, &'static str> {
     let t = s.trim().trim_end_matches('.');
     if t.is_empty() {
         return Err("a host name cannot be empty");
     }
-    if parse_ip(t).is_some() {
+    // Only hex digits, dots, colons and brackets can make an address.
+    if t.bytes().all(|b| b.is_ascii_hexdigit() || b".:[]".contains(&b)) && parse_ip(t).is_some() {
         return Err("an IP address is not a host name");
     }
-    let lower = if t.is_ascii() {
-        t.to_ascii_lowercase()
+    let lower: std::borrow::Cow<'_, str> = if t.is_ascii() && !t.bytes().any(|b| b.is_ascii_uppercase()) {
+        t.into()
+    } else if t.is_ascii() {
+        t.to_ascii_lowercase().into()
     } else {
         t.parse::<cirtkit_domain::DomainName>()
             .map_err(|_| "it is not a valid internationalised host name")?
             .to_string()
+            .into()
     };
     if lower.len() > 253 {
         return Err("a host name has at most 253 characters");
