@@ -258,10 +258,7 @@ fn find_marks(line: &[u8], d: u8, out: &mut Vec<u32>) -> bool {
     }
     // Padding that matches nothing searched for.
     let pad = if d == 0 { 1 } else { 0 };
-    for (k, chunk) in line.chunks(8).enumerate() {
-        let mut w = [pad; 8];
-        w[..chunk.len()].copy_from_slice(chunk);
-        let x = u64::from_le_bytes(w);
+    let word = |k: usize, x: u64, out: &mut Vec<u32>| {
         if equal(x, b'\r') != 0 {
             return false;
         }
@@ -270,8 +267,20 @@ fn find_marks(line: &[u8], d: u8, out: &mut Vec<u32>) -> bool {
             out.push((k * 8) as u32 + m.trailing_zeros() / 8);
             m &= m - 1;
         }
+        true
+    };
+    let mut chunks = line.chunks_exact(8);
+    for (k, chunk) in (&mut chunks).enumerate() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        if !word(k, u64::from_le_bytes(w), out) {
+            return false;
+        }
     }
-    true
+    let rest = chunks.remainder();
+    let mut w = [pad; 8];
+    w[..rest.len()].copy_from_slice(rest);
+    word(line.len() / 8, u64::from_le_bytes(w), out)
 }
 
 /// Counts bytes since the last line break, refusing lines over the limit.
@@ -308,6 +317,11 @@ impl<'r> Row<'r> {
     pub fn get(&self, i: usize) -> Option<&'r str> {
         let (a, b) = *self.bounds.get(i)?;
         self.buf.get(a..b)
+    }
+
+    /// The bytes of all the fields.
+    pub fn text_len(&self) -> usize {
+        self.buf.len()
     }
 
     #[cfg(test)]

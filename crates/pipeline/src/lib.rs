@@ -23,7 +23,9 @@ pub mod parsers;
 pub mod unpack;
 
 pub use error::{FieldError, PipelineError};
-pub use event::{ClassificationType, CountryCode, DedupKey, Event, ExtraKey, FeedMeta, Field, Kind, Taxonomy, Value};
+pub use event::{
+    ClassificationType, CountryCode, DedupKey, Event, ExtraKey, ExtraValue, FeedMeta, Field, Kind, Taxonomy, Value,
+};
 pub use parse::{Collected, Limits, ParseContext, Parser, ParserSpec, Quarantined, Sink, formats, parser_for};
 pub use parsers::shadowserver::schema::ShadowserverSchema;
 pub use unpack::ingest;

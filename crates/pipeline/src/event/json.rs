@@ -13,8 +13,8 @@ impl Event {
         for (f, v) in self.fields() {
             m.insert(f.name().to_owned(), v.to_json());
         }
-        for (k, v) in &self.extra {
-            m.insert(format!("extra.{k}"), v.clone());
+        for (k, v) in self.extra() {
+            m.insert(format!("extra.{k}"), v.to_json());
         }
         m
     }
@@ -38,8 +38,8 @@ impl Event {
         for (f, v) in &fields[..split] {
             put(&mut out, f.name(), &v.to_json());
         }
-        for (k, v) in &self.extra {
-            put(&mut out, &format!("extra.{k}"), v);
+        for (k, v) in self.extra() {
+            put(&mut out, &format!("extra.{k}"), &v.to_json());
         }
         for (f, v) in &fields[split..] {
             put(&mut out, f.name(), &v.to_json());
@@ -180,15 +180,23 @@ mod tests {
         fields
             .prop_flat_map(|fs| {
                 let values: Vec<_> = fs.iter().map(|f| text_for(f.kind())).collect();
-                (Just(fs), values, proptest::collection::btree_map("[a-z_.]{1,12}", any::<i32>(), 0..4))
+                (
+                    Just(fs),
+                    values,
+                    proptest::collection::btree_map("[a-z_.]{1,12}", any::<i32>(), 0..4),
+                    proptest::collection::btree_map("[a-z_.]{1,12}", "\\PC{0,70}|[ -~\\n\"\\\\]{0,20}", 0..4),
+                )
             })
-            .prop_map(|(fs, values, extra)| {
+            .prop_map(|(fs, values, extra, text)| {
                 let mut e = Event::default();
                 for (f, v) in fs.iter().zip(values) {
                     e.add(*f, &v).unwrap_or_else(|err| panic!("{err}"));
                 }
                 for (k, v) in extra {
                     e.set_extra(&k, v.into()).unwrap();
+                }
+                for (k, v) in text {
+                    e.set_extra(&format!("t{k}"), v.into()).unwrap();
                 }
                 e
             })
@@ -202,6 +210,7 @@ mod tests {
             prop_assert_eq!(&back, &e);
             prop_assert_eq!(back.to_json_line(), line);
             prop_assert_eq!(back.dedup_hash(&Default::default()), e.dedup_hash(&Default::default()));
+            prop_assert_eq!(e.dedup_hash(&Default::default()), e.dedup_hash_reference());
         }
     }
 }

@@ -47,7 +47,7 @@ struct Endpoint {
 }
 
 /// One harmonised event.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Event {
     time_source: Option<DateTime<Utc>>,
     time_observation: Option<DateTime<Utc>>,
@@ -62,7 +62,59 @@ pub struct Event {
     others: Vec<(Field, Value)>,
     /// `extra.*`, sorted by key (without the `extra.` prefix). Keys are shared: a parser makes
     /// each column's key once per file, not once per event.
-    extra: Vec<(Arc<str>, serde_json::Value)>,
+    extra: Vec<(Arc<str>, StoredExtra)>,
+    /// The text of every textual `extra.*` value, one after the other: one allocation per event
+    /// instead of one per value.
+    extra_text: String,
+}
+
+/// An `extra.*` value as the event stores it.
+#[derive(Debug, Clone)]
+pub(crate) enum StoredExtra {
+    /// Text, as a range of [`Event::extra_text`].
+    Text(u32, u32),
+    Json(serde_json::Value),
+}
+
+/// An `extra.*` value, borrowed from its event: text (a JSON string), or any other JSON.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ExtraValue<'a> {
+    Text(&'a str),
+    Json(&'a serde_json::Value),
+}
+
+impl ExtraValue<'_> {
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            ExtraValue::Text(s) => serde_json::Value::String((*s).to_owned()),
+            ExtraValue::Json(j) => (*j).clone(),
+        }
+    }
+
+    /// The text of a textual value.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            ExtraValue::Text(s) => Some(s),
+            ExtraValue::Json(serde_json::Value::String(s)) => Some(s),
+            ExtraValue::Json(_) => None,
+        }
+    }
+}
+
+impl PartialEq for Event {
+    fn eq(&self, other: &Self) -> bool {
+        self.time_source == other.time_source
+            && self.time_observation == other.time_observation
+            && self.feed == other.feed
+            && self.taxonomy == other.taxonomy
+            && self.classification_type == other.classification_type
+            && self.identifier == other.identifier
+            && self.source == other.source
+            && self.destination == other.destination
+            && self.raw == other.raw
+            && self.others == other.others
+            && self.extra().eq(other.extra())
+    }
 }
 
 /// The key of an `extra.*` value (without the prefix): 1 to 256 characters, no control
@@ -176,12 +228,45 @@ impl Event {
     }
 
     /// `extra.*`, sorted by key, keys without the prefix.
-    pub fn extra(&self) -> impl Iterator<Item = (&str, &serde_json::Value)> {
-        self.extra.iter().map(|(k, v)| (&**k, v))
+    pub fn extra(&self) -> impl Iterator<Item = (&str, ExtraValue<'_>)> {
+        self.extra.iter().map(|(k, v)| (&**k, self.extra_view(v)))
     }
 
-    pub fn extra_value(&self, key: &str) -> Option<&serde_json::Value> {
-        self.extra.binary_search_by(|(k, _)| (**k).cmp(key)).ok().map(|i| &self.extra[i].1)
+    pub fn extra_value(&self, key: &str) -> Option<ExtraValue<'_>> {
+        let i = self.extra.binary_search_by(|(k, _)| (**k).cmp(key)).ok()?;
+        Some(self.extra_view(&self.extra[i].1))
+    }
+
+    fn extra_view<'a>(&'a self, v: &'a StoredExtra) -> ExtraValue<'a> {
+        match v {
+            StoredExtra::Text(a, b) => ExtraValue::Text(self.extra_text.get(*a as usize..*b as usize).unwrap_or("")),
+            StoredExtra::Json(j) => ExtraValue::Json(j),
+        }
+    }
+
+    /// Stores a value for `extra.*`: strings in the event's text buffer.
+    fn store_extra(&mut self, value: serde_json::Value) -> StoredExtra {
+        match value {
+            serde_json::Value::String(s) => self.store_extra_text(&s),
+            other => StoredExtra::Json(other),
+        }
+    }
+
+    /// Stores text for `extra.*` in the event's text buffer, without an allocation of its own.
+    pub(crate) fn store_extra_text(&mut self, text: &str) -> StoredExtra {
+        let start = self.extra_text.len();
+        match (u32::try_from(start), u32::try_from(start + text.len())) {
+            (Ok(a), Ok(b)) => {
+                self.extra_text.push_str(text);
+                StoredExtra::Text(a, b)
+            }
+            _ => StoredExtra::Json(serde_json::Value::String(text.to_owned())),
+        }
+    }
+
+    /// Makes room for `bytes` more bytes of `extra.*` text.
+    pub(crate) fn reserve_extra_text(&mut self, bytes: usize) {
+        self.extra_text.reserve(bytes);
     }
 
     /// The value of a field, if set.
@@ -229,6 +314,24 @@ impl Event {
         Ok(())
     }
 
+    /// Sets a field from a whole number: the same as [`Event::add`] with its decimal text,
+    /// without writing and reading the text for ports, AS numbers and integers.
+    pub fn add_int(&mut self, field: Field, i: i64) -> Result<(), FieldError> {
+        let v = match field.kind() {
+            Kind::Port => u16::try_from(i).ok().map(Value::Port),
+            Kind::Asn => u32::try_from(i).ok().filter(|a| *a != 0).map(Value::Asn),
+            Kind::Int => Some(Value::Int(i)),
+            _ => return self.add(field, &i.to_string()),
+        };
+        match v {
+            Some(v) => {
+                self.put(field, v);
+                Ok(())
+            }
+            None => self.add(field, &i.to_string()),
+        }
+    }
+
     /// Sets a field from a typed value, checked against the field's kind.
     pub fn set(&mut self, field: Field, value: Value) -> Result<(), FieldError> {
         let shown = value.to_string();
@@ -255,14 +358,37 @@ impl Event {
     /// Sets `extra.<key>`. Keys are non-empty text without control characters.
     pub fn set_extra(&mut self, key: &str, value: serde_json::Value) -> Result<(), FieldError> {
         match self.extra.binary_search_by(|(k, _)| (**k).cmp(key)) {
-            Ok(i) => self.extra[i].1 = value,
-            Err(i) => self.extra.insert(i, (ExtraKey::new(key)?.0, value)),
+            Ok(i) => self.extra[i].1 = self.store_extra(value),
+            Err(i) => {
+                let key = ExtraKey::new(key)?.0;
+                let value = self.store_extra(value);
+                self.extra.insert(i, (key, value));
+            }
         }
         Ok(())
     }
 
     /// Sets `extra.<key>` with a key checked beforehand (no check, no allocation).
     pub fn set_extra_key(&mut self, key: &ExtraKey, value: serde_json::Value) {
+        let value = self.store_extra(value);
+        self.set_stored_extra(key, value);
+    }
+
+    /// Adds `extra.*` values whose keys are sorted and distinct (a parser's keys, sorted once
+    /// per file): appended as they come to an event without extras, set one by one otherwise.
+    pub(crate) fn add_sorted_extras<'k>(&mut self, values: impl Iterator<Item = (&'k ExtraKey, StoredExtra)>) {
+        if self.extra.is_empty() {
+            self.extra.extend(values.map(|(k, v)| (k.0.clone(), v)));
+            debug_assert!(self.extra.windows(2).all(|w| w[0].0 < w[1].0));
+        } else {
+            for (k, v) in values {
+                self.set_stored_extra(k, v);
+            }
+        }
+    }
+
+    /// Sets `extra.<key>` to a value stored by [`Event::store_extra_text`].
+    pub(crate) fn set_stored_extra(&mut self, key: &ExtraKey, value: StoredExtra) {
         // Parsers mostly set keys in order: try the end first.
         if self.extra.last().is_none_or(|(k, _)| **k < *key.0) {
             self.extra.push((key.0.clone(), value));
@@ -287,7 +413,9 @@ impl Event {
 
     pub fn remove_extra(&mut self, key: &str) -> Option<serde_json::Value> {
         let i = self.extra.binary_search_by(|(k, _)| (**k).cmp(key)).ok()?;
-        Some(self.extra.remove(i).1)
+        let value = self.extra_view(&self.extra[i].1).to_json();
+        self.extra.remove(i);
+        Some(value)
     }
 
     /// Sets the raw record (the line or JSON text the event came from).
@@ -393,6 +521,27 @@ impl Event {
         }
     }
 
+    /// A slot's text without touching its reference count, or its value.
+    fn slot_for_hash(&self, field: Field) -> Option<HashRef<'_>> {
+        use Field as F;
+        fn text(s: &Option<Arc<str>>) -> Option<HashRef<'_>> {
+            s.as_deref().map(HashRef::Text)
+        }
+        match field {
+            F::FeedName => text(&self.feed.name),
+            F::FeedProvider => text(&self.feed.provider),
+            F::FeedCode => text(&self.feed.code),
+            F::FeedUrl => text(&self.feed.url),
+            F::FeedDocumentation => text(&self.feed.documentation),
+            F::ClassificationIdentifier => text(&self.identifier),
+            F::SourceFqdn => text(&self.source.fqdn),
+            F::SourceUrl => text(&self.source.url),
+            F::DestinationFqdn => text(&self.destination.fqdn),
+            F::DestinationUrl => text(&self.destination.url),
+            _ => self.get(field).map(HashRef::Owned),
+        }
+    }
+
     /// A fast, stable 64-bit hash of the deduplication key: the same fields with the same values
     /// give the same hash in every run and on every machine.
     pub fn dedup_hash(&self, key: &DedupKey) -> u64 {
@@ -401,30 +550,53 @@ impl Event {
             DedupKey::AllButObservation => (Field::ALL, true),
             DedupKey::Fields { fields, with_extra } => (fields, *with_extra),
         };
-        let mut field = |f: Field, v: &Value| {
+        let field = |h: &mut StableHasher, f: Field, v: &Value| {
             h.write(&[f as u8]);
-            hash_value(&mut h, v);
+            hash_value(h, v);
         };
         match key {
-            DedupKey::AllButObservation => self.for_each_field(|f, v| {
-                if !matches!(f, Field::TimeObservation | Field::Raw) {
-                    field(f, v);
+            DedupKey::AllButObservation => {
+                // The same order and bytes as `for_each_field`, without cloning slot values.
+                let mut others = self.others.iter().peekable();
+                for &slot in SLOT_FIELDS {
+                    while let Some((f, v)) = others.next_if(|(o, _)| *o < slot) {
+                        field(&mut h, *f, v);
+                    }
+                    if matches!(slot, Field::TimeObservation | Field::Raw) {
+                        continue;
+                    }
+                    match self.slot_for_hash(slot) {
+                        Some(HashRef::Text(s)) => {
+                            h.write(&[slot as u8]);
+                            h.write(s.as_bytes());
+                            h.write(&[0]);
+                        }
+                        Some(HashRef::Owned(v)) => field(&mut h, slot, &v),
+                        None => {}
+                    }
                 }
-            }),
+                for (f, v) in others {
+                    field(&mut h, *f, v);
+                }
+            }
             DedupKey::Fields { .. } => {
                 for f in fields {
                     if let Some(v) = self.get(*f) {
-                        field(*f, &v);
+                        field(&mut h, *f, &v);
                     }
                 }
             }
         }
         if with_extra {
-            for (k, v) in &self.extra {
+            for (k, v) in self.extra() {
                 h.write(&[0xff]);
                 h.write(k.as_bytes());
                 h.write(&[0]);
-                hash_json(&mut h, v);
+                match v {
+                    ExtraValue::Text(s) if !needs_escape(s.as_bytes()) => h.write_quoted(s.as_bytes()),
+                    ExtraValue::Text(s) => h.write(serde_json::Value::String(s.to_owned()).to_string().as_bytes()),
+                    ExtraValue::Json(j) => hash_json(&mut h, j),
+                }
             }
         }
         h.finish()
@@ -458,8 +630,15 @@ fn needs_escape(s: &[u8]) -> bool {
 fn hash_json(h: &mut StableHasher, v: &serde_json::Value) {
     use serde_json::Value as J;
     match v {
-        J::String(s) if !needs_escape(s.as_bytes()) => {
-            h.write_parts(&[b"\"", s.as_bytes(), b"\""]);
+        J::String(s) if !needs_escape(s.as_bytes()) => h.write_quoted(s.as_bytes()),
+        J::Number(n) if n.is_i64() || n.is_u64() => {
+            let mut buf = itoa::Buffer::new();
+            let text = match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => buf.format(i),
+                (None, Some(u)) => buf.format(u),
+                (None, None) => return h.write(v.to_string().as_bytes()),
+            };
+            h.write(text.as_bytes());
         }
         J::Number(_) | J::Bool(_) | J::Null => {
             let mut buf = [0u8; 64];
@@ -473,6 +652,37 @@ fn hash_json(h: &mut StableHasher, v: &serde_json::Value) {
         }
         _ => h.write(v.to_string().as_bytes()),
     }
+}
+
+impl Event {
+    /// The deduplication hash as first written, field by field and value by value through
+    /// their text: what [`Event::dedup_hash`] must give, faster.
+    #[cfg(test)]
+    pub(crate) fn dedup_hash_reference(&self) -> u64 {
+        let mut h = StableHasher::new();
+        for f in Field::ALL {
+            if matches!(f, Field::TimeObservation | Field::Raw) {
+                continue;
+            }
+            if let Some(v) = self.get(*f) {
+                h.write(&[*f as u8]);
+                hash_value(&mut h, &v);
+            }
+        }
+        for (k, v) in self.extra() {
+            h.write(&[0xff]);
+            h.write(k.as_bytes());
+            h.write(&[0]);
+            h.write(v.to_json().to_string().as_bytes());
+        }
+        h.finish()
+    }
+}
+
+/// A field's value as the hash reads it: text borrowed from its slot, or the value.
+enum HashRef<'a> {
+    Text(&'a str),
+    Owned(Value),
 }
 
 fn hash_value(h: &mut StableHasher, v: &Value) {
@@ -509,30 +719,48 @@ impl StableHasher {
         Self(0x243F_6A88_85A3_08D3)
     }
 
-    /// The same as one `write` of the parts' concatenation.
-    fn write_parts(&mut self, parts: &[&[u8]]) {
-        let mut carry = [0u8; 8];
-        let mut n = 0;
-        for part in parts {
-            let mut bytes = *part;
-            if n > 0 {
-                let take = (8 - n).min(bytes.len());
-                carry[n..n + take].copy_from_slice(&bytes[..take]);
-                n += take;
-                bytes = &bytes[take..];
-                if n < 8 {
-                    continue;
-                }
-                self.mix(u64::from_le_bytes(carry));
-            }
-            let rest = self.mix_words(bytes);
-            carry[..rest.len()].copy_from_slice(rest);
-            n = rest.len();
+    /// The same as one `write` of `"`, `s` and `"`: a JSON string with nothing to escape,
+    /// without copying it. The middle words are read from `s` directly, shifted by the quote.
+    fn write_quoted(&mut self, s: &[u8]) {
+        let total = s.len() + 2;
+        if total <= 64 {
+            // Short values, the most: copy them once to the stack.
+            let mut buf = [b'"'; 64];
+            buf[1..=s.len()].copy_from_slice(s);
+            buf[total - 1] = b'"';
+            return self.write(&buf[..total]);
         }
-        self.mix_tail(&carry[..n]);
+        let byte = |i: usize| if i == 0 || i == total - 1 { b'"' } else { s[i - 1] };
+        let gather = |from: usize, to: usize| {
+            let mut w = [0u8; 8];
+            for (k, i) in (from..to).enumerate() {
+                w[k] = byte(i);
+            }
+            u64::from_le_bytes(w)
+        };
+        let full = total / 8;
+        for k in 0..full {
+            let (from, to) = (8 * k, 8 * k + 8);
+            let w = if from >= 1 && to <= s.len() + 1 {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(&s[from - 1..to - 1]);
+                u64::from_le_bytes(w)
+            } else {
+                gather(from, to)
+            };
+            self.mix(w);
+        }
+        let rest = total - 8 * full;
+        if rest > 0 {
+            self.mix(gather(8 * full, total) ^ ((rest as u64) << 59));
+        }
     }
 
     fn write(&mut self, bytes: &[u8]) {
+        if let [b] = bytes {
+            // Field tags and separators: one byte, the same as the general case.
+            return self.mix(u64::from(*b) ^ (1 << 59));
+        }
         let rest = self.mix_words(bytes);
         self.mix_tail(rest);
     }
@@ -684,20 +912,21 @@ mod tests {
 
     #[test]
     fn writing_in_parts_hashes_as_one_write() {
-        let text: Vec<u8> = (0u8..40).collect();
-        for cut1 in 0..text.len() {
-            for cut2 in cut1..text.len() {
-                let mut one = StableHasher::new();
-                one.write(&text[..cut2 + 1]);
-                let mut parts = StableHasher::new();
-                parts.write_parts(&[&text[..cut1], &text[cut1..cut2], &text[cut2..cut2 + 1]]);
-                assert_eq!(one.finish(), parts.finish(), "{cut1} {cut2}");
-            }
+        for len in 0..100u8 {
+            let text: Vec<u8> = (b'a'..b'a' + len).collect();
+            let mut one = StableHasher::new();
+            one.write(&[b"\"", &text[..], b"\""].concat());
+            let mut quoted = StableHasher::new();
+            quoted.write_quoted(&text);
+            assert_eq!(one.finish(), quoted.finish(), "{len}");
         }
         for v in [
             serde_json::json!("plain"),
             serde_json::json!("a \"quoted\"\n"),
             serde_json::json!(-1.5),
+            serde_json::json!(-7),
+            serde_json::json!(u64::MAX),
+            serde_json::json!(true),
             serde_json::json!([1, {"a": null}]),
         ] {
             let mut one = StableHasher::new();
@@ -706,6 +935,11 @@ mod tests {
             hash_json(&mut fast, &v);
             assert_eq!(one.finish(), fast.finish(), "{v}");
         }
+        let mut one = StableHasher::new();
+        one.write(b"x");
+        let mut general = StableHasher::new();
+        general.mix_tail(b"x");
+        assert_eq!(one.finish(), general.finish());
     }
 
     #[test]
@@ -724,6 +958,16 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn add_int_is_add_of_the_decimal_text(
+            i in proptest::prop_oneof![proptest::num::i64::ANY, -5i64..70000],
+            field in proptest::sample::select(vec![Field::SourcePort, Field::SourceAsn, Field::RtirId, Field::Comment]),
+        ) {
+            let (mut a, mut b) = (Event::default(), Event::default());
+            proptest::prop_assert_eq!(a.add_int(field, i).is_ok(), b.add(field, &i.to_string()).is_ok());
+            proptest::prop_assert_eq!(a, b);
+        }
+
         #[test]
         fn needs_escape_agrees_with_serde_json(s in "\\PC{0,40}|[ -~\\x00-\\x1f]{0,40}") {
             let plain = format!("\"{s}\"");

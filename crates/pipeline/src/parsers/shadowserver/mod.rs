@@ -7,7 +7,7 @@ mod table;
 
 use crate::csv_records::{CsvRecords, Row};
 use crate::error::FieldError;
-use crate::event::{Event, ExtraKey, FeedMeta, Field, Value, parse_bool, parse_int, parse_ip, sanitize};
+use crate::event::{Event, ExtraKey, StoredExtra, FeedMeta, Field, Value, parse_bool, parse_int, parse_ip, sanitize};
 use crate::parse::{self, ParseContext, Parser, ParserSpec, Sink};
 use crate::PipelineError;
 use schema::{Conv, Report, ShadowserverSchema};
@@ -268,15 +268,15 @@ fn convert<'r>(conv: Conv, raw: &'r str, row: &Row<'r>, col: &ColIdx) -> Result<
             }
         }
         Conv::Cve => {
-            let mut cves: Vec<String> = raw
-                .split([';', ','])
-                .map(|t| t.trim().to_ascii_lowercase())
-                .filter(|t| {
-                    t.strip_prefix("cve-")
-                        .and_then(|r| r.split_once('-'))
-                        .is_some_and(|(y, n)| !y.is_empty() && !n.is_empty() && (y.to_owned() + n).bytes().all(|b| b.is_ascii_digit()))
-                })
-                .collect();
+            // Tags are checked in place; only CVE identifiers are copied (lower-cased).
+            let is_cve = |t: &str| {
+                t.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("cve-"))
+                    && t[4..].split_once('-').is_some_and(|(y, n)| {
+                        !y.is_empty() && !n.is_empty() && y.bytes().chain(n.bytes()).all(|b| b.is_ascii_digit())
+                    })
+            };
+            let mut cves: Vec<String> =
+                raw.split([';', ',']).map(str::trim).filter(|t| is_cve(t)).map(str::to_ascii_lowercase).collect();
             cves.sort();
             cves.dedup();
             if cves.is_empty() { C::Drop } else { C::Text(cves.join(";")) }
@@ -314,6 +314,8 @@ impl Bound<'_> {
     ) -> Result<Event, PipelineError> {
         let mut e = Event::for_feed(feed.clone());
         e.reserve_fields(self.required.len() + self.optional.len() + self.constant.len());
+        // Extra text is at most the row's text (conversions such as dates add a little).
+        e.reserve_extra_text(row.text_len() + 64);
         e.put(Field::TimeObservation, Value::Time(ctx.observed));
         let RowScratch { to_extra, extras } = scratch;
         to_extra.clear();
@@ -327,12 +329,15 @@ impl Bound<'_> {
             match (&target, &c) {
                 (_, Converted::Drop) => to_extra[*i] = true,
                 (Target::Field(f), Converted::Cell(text)) => e.add(*f, text)?,
+                (Target::Field(f), Converted::Json(serde_json::Value::Number(n))) if n.is_i64() => {
+                    e.add_int(*f, n.as_i64().unwrap_or_default())?
+                }
                 (Target::Field(f), _) => {
                     if let Some(text) = to_text(&c) {
                         e.add(*f, &text)?;
                     }
                 }
-                (Target::Extra(slot), _) => set_extra(extras, *slot, c),
+                (Target::Extra(slot), _) => set_extra(&mut e, extras, *slot, c),
                 (Target::Ignore, _) => {}
             }
         }
@@ -345,13 +350,21 @@ impl Bound<'_> {
                 .map_err(|r| PipelineError::record(format!("column {:?}: {r}", self.header[*i])))?;
             match target {
                 Target::Field(f) => {
-                    let Some(text) = to_text(&c) else { continue };
                     // A value the field refuses stays in extra under the column's name (IntelMQ).
-                    if text.is_empty() || e.add(*f, &text).is_err() {
+                    let refused = match &c {
+                        Converted::Json(serde_json::Value::Number(n)) if n.is_i64() => {
+                            e.add_int(*f, n.as_i64().unwrap_or_default()).is_err()
+                        }
+                        _ => {
+                            let Some(text) = to_text(&c) else { continue };
+                            text.is_empty() || e.add(*f, &text).is_err()
+                        }
+                    };
+                    if refused {
                         to_extra[*i] = true;
                     }
                 }
-                Target::Extra(slot) => set_extra(extras, *slot, c),
+                Target::Extra(slot) => set_extra(&mut e, extras, *slot, c),
                 Target::Ignore => {}
             }
         }
@@ -362,15 +375,11 @@ impl Bound<'_> {
         for i in self.unmapped.iter().copied().chain(refused) {
             if let Some(v) = row.get(i).filter(|v| !v.is_empty()) {
                 let slot = *self.column_keys[i].as_ref().map_err(Clone::clone)?;
-                extras[slot] = Some(serde_json::Value::String(v.to_owned()));
+                extras[slot] = Some(e.store_extra_text(v));
             }
         }
         e.reserve_extra(extras.iter().filter(|v| v.is_some()).count());
-        for (key, v) in self.keys.iter().zip(extras.iter_mut()) {
-            if let Some(v) = v.take() {
-                e.set_extra_key(key, v);
-            }
-        }
+        e.add_sorted_extras(self.keys.iter().zip(extras.iter_mut()).filter_map(|(k, v)| Some((k, v.take()?))));
         Ok(e)
     }
 }
@@ -380,16 +389,16 @@ impl Bound<'_> {
 struct RowScratch {
     /// The columns whose value a field refused, kept under `extra.<column>`.
     to_extra: Vec<bool>,
-    /// The row's `extra.*` values, by slot of [`Bound::keys`].
-    extras: Vec<Option<serde_json::Value>>,
+    /// The row's `extra.*` values, by slot of [`Bound::keys`], stored in the event already.
+    extras: Vec<Option<StoredExtra>>,
 }
 
-fn set_extra(extras: &mut [Option<serde_json::Value>], slot: usize, c: Converted<'_>) {
+fn set_extra(e: &mut Event, extras: &mut [Option<StoredExtra>], slot: usize, c: Converted<'_>) {
     extras[slot] = match c {
         Converted::Drop => return,
-        Converted::Cell(s) => Some(serde_json::Value::String(s.to_owned())),
-        Converted::Text(s) => Some(serde_json::Value::String(s)),
-        Converted::Json(j) => Some(j),
+        Converted::Cell(s) => Some(e.store_extra_text(s)),
+        Converted::Text(s) => Some(e.store_extra_text(&s)),
+        Converted::Json(j) => Some(StoredExtra::Json(j)),
     };
 }
 
