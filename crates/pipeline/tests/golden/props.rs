@@ -63,3 +63,68 @@ proptest! {
         prop_assert_eq!(err.code(), "pipeline.too_large");
     }
 }
+
+/// The parsers of structured reports refuse what would exhaust memory or the stack, each with a
+/// reason that says what was wrong.
+mod hostile {
+    use super::ctx;
+    use cirtkit_pipeline::{Collected, PipelineError, ingest, parser_for};
+
+    fn run(format: &str, name: &str, bytes: &[u8]) -> Result<Collected, PipelineError> {
+        let parser = parser_for(format, &serde_json::Value::Null).unwrap();
+        let mut out = Collected::default();
+        ingest(&*parser, &mut &bytes[..], &ctx(name), &mut out).map(|()| out)
+    }
+
+    #[test]
+    fn json_nested_deeper_than_128_is_refused_with_the_reason() {
+        for depth in [129usize, 1000] {
+            let deep = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let wrapped = format!("{{\"Event\": {{\"Attribute\": {deep}}}}}");
+            for (format, bytes) in [("misp", &wrapped), ("stix", &deep), ("xarf", &wrapped)] {
+                let err = run(format, "deep.json", bytes.as_bytes()).expect_err(format);
+                assert_eq!(err.code(), "pipeline.json", "{format}: {err}");
+                assert!(err.to_string().contains("more than 128 deep"), "{format}: {err}");
+            }
+        }
+        // 100 levels are fine.
+        let fine = format!("{{\"objects\": {}{}}}", "[".repeat(100), "]".repeat(100));
+        assert!(run("stix", "ok.json", fine.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn documents_over_the_limit_are_refused() {
+        let big = format!("{{\"type\": \"bundle\", \"objects\": [], \"pad\": \"{}\"}}", "x".repeat(8000));
+        for format in ["misp", "stix"] {
+            let err = run(format, "big.json", big.as_bytes()).expect_err(format);
+            assert_eq!(err.code(), "pipeline.too_large", "{format}: {err}");
+        }
+        let mail = format!("From: a@example.org\r\nSubject: x\r\n\r\n{}", "y".repeat(70_000));
+        for format in ["arf", "xarf"] {
+            let err = run(format, "big.eml", mail.as_bytes()).expect_err(format);
+            assert_eq!(err.code(), "pipeline.too_large", "{format}: {err}");
+        }
+    }
+
+    #[test]
+    fn what_is_not_a_report_says_so() {
+        let mail = b"From: a@example.org\r\nSubject: hello\r\nContent-Type: text/plain\r\n\r\nJust a letter.\r\n";
+        for format in ["arf", "xarf"] {
+            let err = run(format, "letter.eml", mail).expect_err(format);
+            assert_eq!(err.code(), "pipeline.unrecognised", "{format}: {err}");
+        }
+        let err = run("misp", "x.json", br#"{"hello": 1}"#).unwrap_err();
+        assert_eq!(err.code(), "pipeline.unrecognised", "{err}");
+        let err = run("stix", "x.json", br#"{"hello": 1}"#).unwrap_err();
+        assert_eq!(err.code(), "pipeline.unrecognised", "{err}");
+        let err = run("xarf", "x.json", br#"{"hello": 1}"#).unwrap_err();
+        assert_eq!(err.code(), "pipeline.unrecognised", "{err}");
+    }
+
+    #[test]
+    fn every_new_format_is_registered() {
+        for format in ["arf", "xarf", "misp", "stix"] {
+            assert_eq!(parser_for(format, &serde_json::Value::Null).unwrap().format(), format);
+        }
+    }
+}
