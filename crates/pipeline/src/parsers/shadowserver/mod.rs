@@ -185,6 +185,8 @@ impl<'a> Bound<'a> {
 enum Converted<'r> {
     Drop,
     Cell(&'r str),
+    /// An address cell, already read.
+    Ip(&'r str, std::net::IpAddr),
     Text(String),
     Json(serde_json::Value),
 }
@@ -224,7 +226,7 @@ fn convert<'r>(conv: Conv, raw: &'r str, row: &Row<'r>, col: &ColIdx) -> Result<
             }
         }
         Conv::Ip => match parse_ip(raw) {
-            Some(ip) if !raw.contains('/') && !ip.is_unspecified() => C::Cell(raw),
+            Some(ip) if !raw.as_bytes().contains(&b'/') && !ip.is_unspecified() => C::Ip(raw, ip),
             _ => C::Drop,
         },
         Conv::Network => {
@@ -296,7 +298,7 @@ fn convert<'r>(conv: Conv, raw: &'r str, row: &Row<'r>, col: &ColIdx) -> Result<
 fn to_text<'c>(c: &'c Converted<'_>) -> Option<std::borrow::Cow<'c, str>> {
     match c {
         Converted::Drop => None,
-        Converted::Cell(s) => Some((*s).into()),
+        Converted::Cell(s) | Converted::Ip(s, _) => Some((*s).into()),
         Converted::Text(s) => Some(s.as_str().into()),
         Converted::Json(serde_json::Value::String(s)) => Some(s.as_str().into()),
         Converted::Json(j) => Some(j.to_string().into()),
@@ -329,6 +331,7 @@ impl Bound<'_> {
             match (&target, &c) {
                 (_, Converted::Drop) => to_extra[*i] = true,
                 (Target::Field(f), Converted::Cell(text)) => e.add(*f, text)?,
+                (Target::Field(f), Converted::Ip(text, ip)) => e.add_ip(*f, *ip, text)?,
                 (Target::Field(f), Converted::Json(serde_json::Value::Number(n))) if n.is_i64() => {
                     e.add_int(*f, n.as_i64().unwrap_or_default())?
                 }
@@ -355,6 +358,7 @@ impl Bound<'_> {
                         Converted::Json(serde_json::Value::Number(n)) if n.is_i64() => {
                             e.add_int(*f, n.as_i64().unwrap_or_default()).is_err()
                         }
+                        Converted::Ip(text, ip) => e.add_ip(*f, *ip, text).is_err(),
                         _ => {
                             let Some(text) = to_text(&c) else { continue };
                             text.is_empty() || e.add(*f, &text).is_err()
@@ -396,7 +400,7 @@ struct RowScratch {
 fn set_extra(e: &mut Event, extras: &mut [Option<StoredExtra>], slot: usize, c: Converted<'_>) {
     extras[slot] = match c {
         Converted::Drop => return,
-        Converted::Cell(s) => Some(e.store_extra_text(s)),
+        Converted::Cell(s) | Converted::Ip(s, _) => Some(e.store_extra_text(s)),
         Converted::Text(s) => Some(e.store_extra_text(&s)),
         Converted::Json(j) => Some(StoredExtra::Json(j)),
     };
