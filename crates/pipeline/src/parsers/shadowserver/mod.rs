@@ -7,7 +7,7 @@ mod table;
 
 use crate::csv_records::{CsvRecords, Row};
 use crate::error::FieldError;
-use crate::event::{Event, ExtraKey, StoredExtra, FeedMeta, Field, Value, parse_bool, parse_int, parse_ip, sanitize};
+use crate::event::{Event, ExtraKey, Kind, StoredExtra, FeedMeta, Field, Value, parse_bool, parse_int, parse_ip, sanitize};
 use crate::parse::{self, ParseContext, Parser, ParserSpec, Sink};
 use crate::PipelineError;
 use schema::{Conv, Report, ShadowserverSchema};
@@ -319,7 +319,10 @@ impl Bound<'_> {
         // Extra text is at most the row's text (conversions such as dates add a little).
         e.reserve_extra_text(row.text_len() + 64);
         e.put(Field::TimeObservation, Value::Time(ctx.observed));
-        let RowScratch { to_extra, extras } = scratch;
+        let RowScratch { to_extra, extras, recent } = scratch;
+        if recent.len() != self.header.len() {
+            *recent = vec![(String::new(), None); self.header.len()];
+        }
         to_extra.clear();
         to_extra.resize(self.header.len(), false);
         extras.clear();
@@ -359,6 +362,23 @@ impl Bound<'_> {
                             e.add_int(*f, n.as_i64().unwrap_or_default()).is_err()
                         }
                         Converted::Ip(text, ip) => e.add_ip(*f, *ip, text).is_err(),
+                        Converted::Cell(text) if matches!(f.kind(), Kind::Text | Kind::Lower | Kind::Upper) => {
+                            // Regions, cities, tags repeat from row to row: the value of the
+                            // same text is shared, not sanitised and allocated again.
+                            let (last, value) = &mut recent[*i];
+                            if last != text {
+                                last.clear();
+                                last.push_str(text);
+                                *value = sanitize(f.kind(), text).ok();
+                            }
+                            match value {
+                                Some(v) => {
+                                    e.put(*f, v.clone());
+                                    false
+                                }
+                                None => true,
+                            }
+                        }
                         _ => {
                             let Some(text) = to_text(&c) else { continue };
                             text.is_empty() || e.add(*f, &text).is_err()
@@ -395,6 +415,8 @@ struct RowScratch {
     to_extra: Vec<bool>,
     /// The row's `extra.*` values, by slot of [`Bound::keys`], stored in the event already.
     extras: Vec<Option<StoredExtra>>,
+    /// By column: the last text a text field read, and its value (`None`: refused).
+    recent: Vec<(String, Option<Value>)>,
 }
 
 fn set_extra(e: &mut Event, extras: &mut [Option<StoredExtra>], slot: usize, c: Converted<'_>) {
