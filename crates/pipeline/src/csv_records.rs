@@ -253,34 +253,31 @@ fn find_marks(line: &[u8], d: u8, out: &mut Vec<u32>) -> bool {
         !(((v & LOW7) + LOW7) | v) & HIGH
     };
     out.clear();
-    if u32::try_from(line.len()).is_err() {
+    if u32::try_from(line.len()).is_err() || memchr::memchr(b'\r', line).is_some() {
         return false;
     }
     // Padding that matches nothing searched for.
     let pad = if d == 0 { 1 } else { 0 };
     let word = |k: usize, x: u64, out: &mut Vec<u32>| {
-        if equal(x, b'\r') != 0 {
-            return false;
-        }
         let mut m = equal(x, d) | equal(x, b'"');
         while m != 0 {
             out.push((k * 8) as u32 + m.trailing_zeros() / 8);
             m &= m - 1;
         }
-        true
     };
     let mut chunks = line.chunks_exact(8);
     for (k, chunk) in (&mut chunks).enumerate() {
         let mut w = [0u8; 8];
         w.copy_from_slice(chunk);
-        if !word(k, u64::from_le_bytes(w), out) {
-            return false;
-        }
+        word(k, u64::from_le_bytes(w), out);
     }
     let rest = chunks.remainder();
     let mut w = [pad; 8];
-    w[..rest.len()].copy_from_slice(rest);
-    word(line.len() / 8, u64::from_le_bytes(w), out)
+    for (slot, b) in w.iter_mut().zip(rest) {
+        *slot = *b;
+    }
+    word(line.len() / 8, u64::from_le_bytes(w), out);
+    true
 }
 
 /// Counts bytes since the last line break, refusing lines over the limit.
