@@ -1,5 +1,5 @@
-//! Property tests: any bytes given to the CSV-based parsers end in events, quarantined records
-//! or a clear error, never a panic, and within the limits.
+//! Property tests: any bytes given to the CSV-based parsers and the report parsers end in events,
+//! quarantined records or a clear error, never a panic, and within the limits.
 
 use cirtkit_pipeline::{Collected, FeedMeta, Limits, ParseContext, ingest, parser_for};
 use proptest::prelude::*;
@@ -30,6 +30,25 @@ fn csv_like() -> impl Strategy<Value = Vec<u8>> {
     proptest::collection::vec(cell, 0..40).prop_map(|v| v.concat())
 }
 
+/// Pieces of mails, JSON, MISP, STIX and X-ARF, in any order.
+fn report_like() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(b"From: a@example.org\r\nContent-Type: multipart/report; boundary=b\r\n\r\n--b\r\n".to_vec()),
+        Just(b"Content-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nSource-IP: 192.0.2.1\r\n".to_vec()),
+        Just(b"--b\r\nContent-Type: text/plain\r\n\r\nSource: 192.0.2.1\nReport-Type: ssh\nDate: x\n".to_vec()),
+        Just(br#"{"xarf_version":"4","source_identifier":"#.to_vec()),
+        Just(br#"{"Event":{"info":"x","Tag":[{"name":"rsit:fraud=\"phishing\""}],"Attribute":["#.to_vec()),
+        Just(br#"{"type":"ip-dst|port","value":"192.0.2.1|80"}"#.to_vec()),
+        Just(br#"{"type":"bundle","objects":[{"type":"indicator","pattern":"#.to_vec()),
+        Just(br#""[ipv4-addr:value = '192.0.2.1' OR url:value = 'http://x.example/']""#.to_vec()),
+        Just(br#"{"type":"observed-data","object_refs":["x"],"objects":{"0":{"type":"domain-name","value":"a.example"}}}"#.to_vec()),
+        Just(b"]}}],".to_vec()),
+        Just(b"\"".to_vec()),
+        proptest::collection::vec(any::<u8>(), 0..20),
+    ];
+    proptest::collection::vec(piece, 0..20).prop_map(|v| v.concat())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -50,6 +69,19 @@ proptest! {
             prop_assert!(out.events.len() + out.quarantined.len() <= bytes.iter().filter(|b| matches!(**b, b'\n' | b'\r')).count() + 1);
             for q in &out.quarantined {
                 prop_assert!(q.raw.len() <= 4096 + 3);
+            }
+        }
+    }
+
+    #[test]
+    fn report_parsers_survive_any_bytes(bytes in report_like()) {
+        for (format, name) in [("arf", "x.eml"), ("xarf", "x.eml"), ("xarf", "x.json"), ("misp", "x.json"), ("stix", "x.json")] {
+            let parser = parser_for(format, &serde_json::Value::Null).unwrap();
+            let mut out = Collected::default();
+            let _ = ingest(&*parser, &mut &bytes[..], &ctx(name), &mut out);
+            for e in &out.events {
+                let line = e.to_json_line();
+                prop_assert_eq!(cirtkit_pipeline::Event::from_json_str(&line).unwrap().to_json_line(), line);
             }
         }
     }
