@@ -115,3 +115,93 @@ fn public_v4(rng: &mut StdRng) -> Ipv4Addr {
 fn global_unicast_v6(rng: &mut StdRng) -> Ipv6Addr {
     Ipv6Addr::from((1u128 << 125) | (rng.r#gen::<u128>() >> 3))
 }
+
+/// The header of Shadowserver's `scan_rdp` report, as [`ScanRdpReport`] writes it.
+const SCAN_RDP_HEADER: &str = "\"timestamp\",\"ip\",\"port\",\"hostname\",\"tag\",\"handshake\",\"asn\",\"geo\",\"region\",\"city\",\
+\"rdp_protocol\",\"cert_length\",\"subject_common_name\",\"issuer_common_name\",\"cert_issue_date\",\
+\"cert_expiration_date\",\"sha1_fingerprint\",\"cert_serial_number\",\"ssl_version\",\"signature_algorithm\",\
+\"key_algorithm\",\"naics\",\"sector\"\n";
+
+/// A Shadowserver `scan_rdp` report of `rows` rows (23 columns, about 430 bytes a row, varied
+/// addresses, ports, AS numbers and certificates), written row by row as it is read, so that a
+/// report of any size streams through in constant memory.
+pub struct ScanRdpReport {
+    rows: usize,
+    next: usize,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl ScanRdpReport {
+    pub fn new(rows: usize) -> Self {
+        Self { rows, next: 0, buf: SCAN_RDP_HEADER.as_bytes().to_vec(), pos: 0 }
+    }
+
+    /// The whole report in memory.
+    pub fn to_vec(rows: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(rows * 440 + 400);
+        std::io::Read::read_to_end(&mut Self::new(rows), &mut out).unwrap_or_default();
+        out
+    }
+
+    fn write_row(&mut self) {
+        use std::io::Write;
+        let i = self.next;
+        let (a, b, c) = ((i >> 16) % 200 + 20, (i >> 8) % 256, i % 256);
+        self.buf.clear();
+        self.pos = 0;
+        // Writing to a Vec cannot fail.
+        let _ = writeln!(
+            self.buf,
+            "\"2024-03-{:02} {:02}:{:02}:{:02}\",\"{a}.{b}.{c}.{}\",{},\"host-{i}.example.net\",\"rdp\",,{},\"AT\",\"WIEN\",\"VIENNA\",\
+\"RDP\",2048,\"SRV{i}.corp.local\",\"SRV{i}.corp.local\",\"2023-04-29 02:22:06\",\"2024-10-29 02:22:06\",\
+\"EC:BB:4D:DB:9F:0C:D3:FF:5B:49:EA:B1:56:62:B6:A7:5D:60:{:02X}:{:02X}\",\"1EF2B37AF850C9BF{i:08X}\",2,\
+\"sha256WithRSAEncryption\",\"rsaEncryption\",517311,\"Communications\"",
+            i % 28 + 1,
+            i % 24,
+            i % 60,
+            (i * 7) % 60,
+            i % 250 + 1,
+            if i.is_multiple_of(3) { 3389 } else { 3388 },
+            64496 + (i % 500),
+            i % 256,
+            (i >> 8) % 256,
+        );
+        self.next += 1;
+    }
+}
+
+impl std::io::Read for ScanRdpReport {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.buf.len() {
+            if self.next == self.rows {
+                return Ok(0);
+            }
+            self.write_row();
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// A sink that counts events and folds their deduplication hashes, as the next stage would use
+/// them, and keeps nothing.
+#[derive(Debug, Default)]
+pub struct Counting {
+    pub events: u64,
+    pub hashes: u64,
+    pub quarantined: u64,
+}
+
+impl cirtkit_pipeline::Sink for Counting {
+    fn event(&mut self, event: cirtkit_pipeline::Event) {
+        self.events += 1;
+        self.hashes ^= event.dedup_hash(&cirtkit_pipeline::DedupKey::AllButObservation);
+    }
+
+    fn quarantine(&mut self, _: cirtkit_pipeline::Quarantined) {
+        self.quarantined += 1;
+    }
+}

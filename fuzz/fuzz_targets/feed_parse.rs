@@ -1,6 +1,7 @@
-//! Fuzzes every feed parser: the first byte picks the format (and whether the input goes through
-//! unpacking), the rest is the file. No input may panic; every event written must read back as
-//! itself (write → read → write is stable).
+//! Fuzzes every feed parser: the first byte picks the format among all registered ones (CSV and
+//! line feeds, Shadowserver, and the structured reports: ARF and X-ARF mails, MISP, STIX), the
+//! rest is the file, which goes through unpacking first. No input may panic; every event
+//! written must read back as itself (write → read → write is stable).
 
 #![no_main]
 

@@ -118,7 +118,16 @@ impl PipelineError {
         if e.is_io() {
             return Self::from_io(&std::io::Error::from(e));
         }
-        Self::Json { reason: e.to_string() }
+        let reason = e.to_string();
+        // serde_json stops at 128 nested arrays and objects; say so in words.
+        if reason.starts_with("recursion limit exceeded") {
+            return Self::Json {
+                reason: format!(
+                    "the document nests arrays and objects more than 128 deep, which is refused ({reason})"
+                ),
+            };
+        }
+        Self::Json { reason }
     }
 }
 

@@ -16,6 +16,7 @@
 //! assert_eq!(out.events[0].source_ip().unwrap().to_string(), "192.0.2.1");
 //! ```
 
+mod csv_records;
 pub mod error;
 pub mod event;
 pub mod experts;
@@ -24,7 +25,9 @@ pub mod parsers;
 pub mod unpack;
 
 pub use error::{FieldError, PipelineError};
-pub use event::{ClassificationType, CountryCode, DedupKey, Event, FeedMeta, Field, Kind, Taxonomy, Value};
+pub use event::{
+    ClassificationType, CountryCode, DedupKey, Event, ExtraKey, ExtraValue, FeedMeta, Field, Kind, Taxonomy, Value,
+};
 pub use parse::{Collected, Limits, ParseContext, Parser, ParserSpec, Quarantined, Sink, formats, parser_for};
 pub use parsers::shadowserver::schema::ShadowserverSchema;
 pub use unpack::ingest;

@@ -193,16 +193,35 @@ impl<R: Read> BoundedLines<R> {
 impl<R: Read> Read for BoundedLines<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for &b in &buf[..n] {
-            if b == b'\n' {
-                self.run = 0;
-            } else {
-                self.run += 1;
+        let chunk = &buf[..n];
+        let too_long =
+            || io::Error::new(io::ErrorKind::InvalidData, LimitExceeded { what: "a line", limit: self.max as u64 });
+        match memchr::memchr(b'\n', chunk) {
+            None => {
+                self.run += n;
                 if self.run > self.max {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        LimitExceeded { what: "a line", limit: self.max as u64 },
-                    ));
+                    return Err(too_long());
+                }
+            }
+            Some(first) => {
+                if self.run + first > self.max {
+                    return Err(too_long());
+                }
+                let last = memchr::memrchr(b'\n', chunk).unwrap_or(first);
+                // Lines wholly inside a chunk longer than the limit must be measured one by one.
+                if last - first > self.max {
+                    let mut prev = first;
+                    for pos in memchr::memchr_iter(b'\n', &chunk[first + 1..=last]) {
+                        let at = first + 1 + pos;
+                        if at - prev - 1 > self.max {
+                            return Err(too_long());
+                        }
+                        prev = at;
+                    }
+                }
+                self.run = n - last - 1;
+                if self.run > self.max {
+                    return Err(too_long());
                 }
             }
         }
@@ -279,25 +298,47 @@ pub(crate) fn next_record(
 /// The raw bytes of a CSV record, fields joined by the delimiter, for `raw` and quarantine.
 pub(crate) fn record_raw(record: &csv::ByteRecord, delimiter: u8) -> Vec<u8> {
     let mut out = Vec::with_capacity(record.as_slice().len() + record.len());
+    record_raw_into(record, delimiter, &mut out);
+    out
+}
+
+/// [`record_raw`] into a buffer that the caller reuses.
+pub(crate) fn record_raw_into(record: &csv::ByteRecord, delimiter: u8, out: &mut Vec<u8>) {
+    // Most records quote nothing: one search over all their bytes instead of one per field.
+    let all = record.as_slice();
+    if memchr::memchr3(b'"', b'\n', b'\r', all).is_none() && memchr::memchr(delimiter, all).is_none() {
+        out.reserve(all.len() + record.len());
+        for (i, f) in record.iter().enumerate() {
+            if i > 0 {
+                out.push(delimiter);
+            }
+            out.extend_from_slice(f);
+        }
+        return;
+    }
     for (i, f) in record.iter().enumerate() {
         if i > 0 {
             out.push(delimiter);
         }
-        let needs_quotes = f.iter().any(|b| matches!(b, b'"' | b'\n' | b'\r') || *b == delimiter);
-        if needs_quotes {
-            out.push(b'"');
-            for &b in f {
-                if b == b'"' {
-                    out.push(b'"');
-                }
-                out.push(b);
-            }
-            out.push(b'"');
-        } else {
-            out.extend_from_slice(f);
-        }
+        quote_field(f, delimiter, out);
     }
-    out
+}
+
+/// Writes a CSV field, quoted when it holds a quote, a line break or the delimiter.
+pub(crate) fn quote_field(f: &[u8], delimiter: u8, out: &mut Vec<u8>) {
+    let needs_quotes = memchr::memchr3(b'"', b'\n', b'\r', f).is_some() || memchr::memchr(delimiter, f).is_some();
+    if needs_quotes {
+        out.push(b'"');
+        for &b in f {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(f);
+    }
 }
 
 /// A CSV field as text; invalid UTF-8 is a record error.
@@ -434,4 +475,38 @@ pub(crate) fn parse_json_elements(
         });
         emit(ctx, sink, n, raw.as_bytes(), result);
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Reads in chunks of `chunk` bytes; whether some line was longer than `max`.
+    fn refused(input: &[u8], max: usize, chunk: usize) -> bool {
+        struct Chunks<'a>(&'a [u8], usize);
+        impl Read for Chunks<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = self.0.len().min(self.1).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut r = BoundedLines::new(Chunks(input, chunk), max);
+        io::copy(&mut r, &mut io::sink()).is_err()
+    }
+
+    proptest! {
+        #[test]
+        fn bounded_lines_refuses_exactly_the_long_lines(
+            lines in proptest::collection::vec(0usize..40, 0..12),
+            max in 1usize..30,
+            chunk in 1usize..100,
+        ) {
+            let input: Vec<u8> = lines.iter().flat_map(|n| std::iter::repeat_n(b'x', *n).chain([b'\n'])).collect();
+            let longest = lines.iter().copied().max().unwrap_or(0);
+            prop_assert_eq!(refused(&input, max, chunk), longest > max);
+        }
+    }
 }

@@ -13,8 +13,8 @@ impl Event {
         for (f, v) in self.fields() {
             m.insert(f.name().to_owned(), v.to_json());
         }
-        for (k, v) in &self.extra {
-            m.insert(format!("extra.{k}"), v.clone());
+        for (k, v) in self.extra() {
+            m.insert(format!("extra.{k}"), v.to_json());
         }
         m
     }
@@ -38,8 +38,8 @@ impl Event {
         for (f, v) in &fields[..split] {
             put(&mut out, f.name(), &v.to_json());
         }
-        for (k, v) in &self.extra {
-            put(&mut out, &format!("extra.{k}"), v);
+        for (k, v) in self.extra() {
+            put(&mut out, &format!("extra.{k}"), &v.to_json());
         }
         for (f, v) in &fields[split..] {
             put(&mut out, f.name(), &v.to_json());
@@ -152,7 +152,8 @@ mod tests {
                 .prop_map(|(s, us)| super::super::format_time(&chrono::DateTime::from_timestamp(s, us * 1000).unwrap()))
                 .boxed(),
             Kind::Cc => "[A-Z0-9]{2}".boxed(),
-            Kind::Fqdn => "[a-z0-9]{1,10}(\\.[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?){0,3}".boxed(),
+            // A letter first, so that the name is never an IPv4 address such as "8.6.7.1".
+            Kind::Fqdn => "[a-z][a-z0-9]{0,9}(\\.[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?){0,3}".boxed(),
             Kind::Url => "https?://[a-z0-9.]{1,20}(/[a-zA-Z0-9%._~-]{0,10}){0,3}".boxed(),
             Kind::Network => (any::<std::net::Ipv4Addr>(), 0u8..=32)
                 .prop_map(|(a, l)| ipnet::Ipv4Net::new(a, l).unwrap().trunc().to_string())
@@ -179,15 +180,23 @@ mod tests {
         fields
             .prop_flat_map(|fs| {
                 let values: Vec<_> = fs.iter().map(|f| text_for(f.kind())).collect();
-                (Just(fs), values, proptest::collection::btree_map("[a-z_.]{1,12}", any::<i32>(), 0..4))
+                (
+                    Just(fs),
+                    values,
+                    proptest::collection::btree_map("[a-z_.]{1,12}", any::<i32>(), 0..4),
+                    proptest::collection::btree_map("[a-z_.]{1,12}", "\\PC{0,70}|[ -~\\n\"\\\\]{0,20}", 0..4),
+                )
             })
-            .prop_map(|(fs, values, extra)| {
+            .prop_map(|(fs, values, extra, text)| {
                 let mut e = Event::default();
                 for (f, v) in fs.iter().zip(values) {
                     e.add(*f, &v).unwrap_or_else(|err| panic!("{err}"));
                 }
                 for (k, v) in extra {
                     e.set_extra(&k, v.into()).unwrap();
+                }
+                for (k, v) in text {
+                    e.set_extra(&format!("t{k}"), v.into()).unwrap();
                 }
                 e
             })
@@ -201,6 +210,7 @@ mod tests {
             prop_assert_eq!(&back, &e);
             prop_assert_eq!(back.to_json_line(), line);
             prop_assert_eq!(back.dedup_hash(&Default::default()), e.dedup_hash(&Default::default()));
+            prop_assert_eq!(e.dedup_hash(&Default::default()), e.dedup_hash_reference());
         }
     }
 }

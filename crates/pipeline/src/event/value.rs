@@ -62,7 +62,7 @@ pub struct CountryCode([u8; 2]);
 
 impl CountryCode {
     pub fn parse(s: &str) -> Option<Self> {
-        let b = s.trim().as_bytes();
+        let b = trim(s).as_bytes();
         (b.len() == 2 && b.iter().all(u8::is_ascii_alphanumeric))
             .then(|| CountryCode([b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase()]))
     }
@@ -155,7 +155,7 @@ pub fn format_time(t: &DateTime<Utc>) -> String {
 /// with ` UTC`/` GMT`/`Z`/an offset, RFC 2822 (`Wed, 10 Feb 2010 00:00:00 GMT`), Apache's
 /// `01/Aug/2018:09:49:41 +0200`, or a date alone (midnight UTC).
 pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    let t = s.trim();
+    let t = trim(s);
     if t.is_empty() || t.len() > 64 {
         return None;
     }
@@ -211,7 +211,7 @@ fn fast_time(t: &str) -> Option<DateTime<Utc>> {
 
 /// A moment from seconds since 1970 (whole or fractional), as some feeds write it.
 pub fn time_from_epoch(s: &str) -> Option<DateTime<Utc>> {
-    let t = s.trim();
+    let t = trim(s);
     let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
     if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -225,8 +225,21 @@ pub fn time_from_epoch(s: &str) -> Option<DateTime<Utc>> {
 }
 
 fn clean_text(s: &str) -> Option<&str> {
-    let t = s.trim();
-    (!t.is_empty() && !t.chars().any(|c| c.is_control() && c != '\t')).then_some(t)
+    let t = trim(s);
+    let control = if t.is_ascii() {
+        t.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f)
+    } else {
+        t.chars().any(|c| c.is_control() && c != '\t')
+    };
+    (!t.is_empty() && !control).then_some(t)
+}
+
+/// `str::trim`, without decoding characters when the text starts and ends with printable ASCII
+/// (the common case: every Unicode blank is either ASCII or not ASCII at all).
+pub(crate) fn trim(s: &str) -> &str {
+    let printable = |b: Option<&u8>| b.is_some_and(|b| (0x21..0x7f).contains(b));
+    let bytes = s.as_bytes();
+    if printable(bytes.first()) && printable(bytes.last()) { s } else { s.trim() }
 }
 
 /// Sanitises text into a value of `kind`, by IntelMQ's rules. `Err` carries the reason.
@@ -234,7 +247,12 @@ pub fn sanitize(kind: Kind, s: &str) -> Result<Value, &'static str> {
     Ok(match kind {
         Kind::Text | Kind::Json => Value::Text(clean_text(s).ok_or("it is empty or holds control characters")?.into()),
         Kind::Lower => {
-            Value::Text(clean_text(s).ok_or("it is empty or holds control characters")?.to_lowercase().into())
+            let t = clean_text(s).ok_or("it is empty or holds control characters")?;
+            if t.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+                Value::Text(t.to_lowercase().into())
+            } else {
+                Value::Text(t.into())
+            }
         }
         Kind::Upper => {
             Value::Text(clean_text(s).ok_or("it is empty or holds control characters")?.to_uppercase().into())
@@ -303,7 +321,7 @@ pub fn sanitize_value(kind: Kind, v: Value) -> Result<Value, &'static str> {
 }
 
 pub(crate) fn parse_ip(s: &str) -> Option<IpAddr> {
-    let t = s.trim();
+    let t = trim(s);
     let t = t.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(t);
     if let Ok(ip) = IpAddr::from_str(t) {
         return Some(match ip {
@@ -315,13 +333,13 @@ pub(crate) fn parse_ip(s: &str) -> Option<IpAddr> {
 }
 
 fn parse_network(s: &str) -> Option<IpNet> {
-    let t = s.trim();
+    let t = trim(s);
     IpNet::from_str(t).ok().or_else(|| parse_ip(t).map(IpNet::from)).map(|n| n.trunc())
 }
 
 /// `AS64500`, `as64500` or `64500`; zero is not an AS that announces anything and is refused.
 pub(crate) fn parse_asn(s: &str) -> Option<u32> {
-    let t = s.trim();
+    let t = trim(s);
     let digits = t.get(..2).filter(|p| p.eq_ignore_ascii_case("as")).map(|_| &t[2..]).unwrap_or(t);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -330,7 +348,7 @@ pub(crate) fn parse_asn(s: &str) -> Option<u32> {
 }
 
 pub(crate) fn parse_int(s: &str) -> Option<i64> {
-    let t = s.trim();
+    let t = trim(s);
     t.parse::<i64>().ok().or_else(|| {
         // IntelMQ's Integer accepts a float with no fraction ("80.0").
         t.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64)
@@ -338,11 +356,11 @@ pub(crate) fn parse_int(s: &str) -> Option<i64> {
 }
 
 fn parse_float(s: &str) -> Option<f64> {
-    s.trim().parse::<f64>().ok().filter(|f| f.is_finite())
+    trim(s).parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
 pub(crate) fn parse_bool(s: &str) -> Option<bool> {
-    match s.trim().to_ascii_lowercase().as_str() {
+    match trim(s).to_ascii_lowercase().as_str() {
         "true" | "yes" | "y" | "1" | "enabled" => Some(true),
         "false" | "no" | "n" | "0" | "disabled" => Some(false),
         _ => None,
@@ -350,14 +368,14 @@ pub(crate) fn parse_bool(s: &str) -> Option<bool> {
 }
 
 fn parse_tlp(s: &str) -> Option<Tlp> {
-    let t = s.trim().to_ascii_uppercase();
+    let t = trim(s).to_ascii_uppercase();
     let t = t.strip_prefix("TLP:").unwrap_or(&t);
     let t = if t == "WHITE" { "CLEAR" } else { t };
     Tlp::from_str(t).ok()
 }
 
 fn parse_registry(s: &str) -> Option<&'static str> {
-    match s.trim().to_ascii_uppercase().as_str() {
+    match trim(s).to_ascii_uppercase().as_str() {
         "AFRINIC" => Some("AFRINIC"),
         "APNIC" => Some("APNIC"),
         "ARIN" => Some("ARIN"),
@@ -368,7 +386,7 @@ fn parse_registry(s: &str) -> Option<&'static str> {
 }
 
 fn parse_uuid(s: &str) -> Option<String> {
-    let t = s.trim().to_ascii_lowercase();
+    let t = trim(s).to_ascii_lowercase();
     let ok = t.len() == 36
         && t.bytes()
             .enumerate()
@@ -378,20 +396,24 @@ fn parse_uuid(s: &str) -> Option<String> {
 
 /// IntelMQ's FQDN: trimmed, without the trailing dot, lower case (internationalised names as
 /// their `xn--` form), not an IP address, labels of letters, digits, `-` and `_`.
-pub(crate) fn sanitize_fqdn(s: &str) -> Result<String, &'static str> {
-    let t = s.trim().trim_end_matches('.');
+pub(crate) fn sanitize_fqdn(s: &str) -> Result<std::borrow::Cow<'_, str>, &'static str> {
+    let t = trim(s).trim_end_matches('.');
     if t.is_empty() {
         return Err("a host name cannot be empty");
     }
-    if parse_ip(t).is_some() {
+    // Only hex digits, dots, colons and brackets can make an address.
+    if t.bytes().all(|b| b.is_ascii_hexdigit() || b".:[]".contains(&b)) && parse_ip(t).is_some() {
         return Err("an IP address is not a host name");
     }
-    let lower = if t.is_ascii() {
-        t.to_ascii_lowercase()
+    let lower: std::borrow::Cow<'_, str> = if t.is_ascii() && !t.bytes().any(|b| b.is_ascii_uppercase()) {
+        t.into()
+    } else if t.is_ascii() {
+        t.to_ascii_lowercase().into()
     } else {
         t.parse::<cirtkit_domain::DomainName>()
             .map_err(|_| "it is not a valid internationalised host name")?
             .to_string()
+            .into()
     };
     if lower.len() > 253 {
         return Err("a host name has at most 253 characters");
@@ -413,7 +435,7 @@ pub(crate) fn sanitize_fqdn(s: &str) -> Result<String, &'static str> {
 /// IntelMQ's URL: trimmed, `hxxp` re-armed, `http://` added when there is no scheme; it must
 /// then have a host. Otherwise kept as written (no re-encoding), so that it matches the feed.
 pub(crate) fn sanitize_url(s: &str) -> Result<String, &'static str> {
-    let t = s.trim();
+    let t = trim(s);
     if t.is_empty() || t.chars().any(|c| c.is_control() || c == ' ') {
         return Err("a URL has no blanks or control characters");
     }
@@ -471,6 +493,13 @@ mod tests {
         assert_eq!(format_time(&parse_time("2020-08-02").unwrap()), "2020-08-02T00:00:00+00:00");
         assert_eq!(format_time(&time_from_epoch("1441008970").unwrap()), "2015-08-31T08:16:10+00:00");
         assert!(parse_time("yesterday").is_none());
+    }
+
+    #[test]
+    fn trim_is_str_trim() {
+        for s in ["", " ", "a", " a ", "\u{a0}a\u{2003}", "a\u{a0}", "\u{b}x", "x\u{85}", "\t\n x \r"] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
     }
 
     #[test]

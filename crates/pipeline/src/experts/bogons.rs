@@ -263,7 +263,7 @@ mod tests {
         let opts = serde_json::json!({"allow": ["shared"], "fields": ["source.ip", "destination.ip"], "action": "tag"});
         let mut tag = build_bogons(&opts, &res).unwrap();
         assert_eq!(tag.process(&mut e), Verdict::Keep);
-        assert_eq!(e.extra_value("bogon"), Some(&"private".into()));
+        assert_eq!(e.extra_value("bogon").map(|v| v.to_json()), Some("private".into()));
         assert!(build_bogons(&serde_json::json!({"fields": ["source.fqdn"]}), &res).is_err());
         assert!(build_bogons(&serde_json::json!({"allow": ["nope"]}), &res).is_err());
     }

@@ -145,7 +145,7 @@ mod tests {
         let mut e = Event::default();
         e.add(field, value).unwrap();
         assert_eq!(expert().process(&mut e), Verdict::Keep);
-        (e.extra_value(ORGANISATION_ID).cloned(), e.extra_value(ORGANISATION_MATCH).cloned())
+        (e.extra_value(ORGANISATION_ID).map(|v| v.to_json()), e.extra_value(ORGANISATION_MATCH).map(|v| v.to_json()))
     }
 
     #[test]
@@ -160,6 +160,6 @@ mod tests {
         let mut e = Event::default();
         e.add(Field::SourceIp, "192.0.2.1").unwrap();
         expert().process(&mut e);
-        assert_eq!(e.extra_value(ORGANISATION), Some(&"Ministry of Examples".into()));
+        assert_eq!(e.extra_value(ORGANISATION).map(|v| v.to_json()), Some("Ministry of Examples".into()));
     }
 }

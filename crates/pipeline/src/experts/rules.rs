@@ -172,9 +172,9 @@ impl Condition {
             Target::Field(Field::SourceIp) => event.source_ip().map(Value::Ip),
             Target::Field(Field::DestinationIp) => event.destination_ip().map(Value::Ip),
             Target::Field(f) => event.get(*f),
-            Target::Extra(key) => event.extra_value(key).map(|v| match v {
-                serde_json::Value::String(s) => Value::Text(s.as_str().into()),
-                other => Value::Text(other.to_string().into()),
+            Target::Extra(key) => event.extra_value(key).map(|v| match v.as_str() {
+                Some(s) => Value::Text(s.into()),
+                None => Value::Text(v.to_json().to_string().into()),
             }),
         };
         match (&self.test, value) {

@@ -430,7 +430,7 @@ mod tests {
         assert!(matches!(drop.process(&mut e.clone()), Verdict::Drop(r) if r.message.contains("destination.ip")));
         let mut tag = build_warninglist(&serde_json::json!({"action": "tag"}), &res).unwrap();
         assert_eq!(tag.process(&mut e), Verdict::Keep);
-        assert_eq!(e.extra_value(TAG), Some(&serde_json::json!(["rfc1918", "top"])));
+        assert_eq!(e.extra_value(TAG).map(|v| v.to_json()), Some(serde_json::json!(["rfc1918", "top"])));
         let only = serde_json::json!({"lists": ["rfc1918"], "fields": ["source.ip"]});
         assert_eq!(build_warninglist(&only, &res).unwrap().process(&mut e), Verdict::Keep);
         assert!(build_warninglist(&serde_json::json!({"lists": ["nope"]}), &res).is_err());

@@ -274,7 +274,7 @@ impl Parser for JsonLines {
                 e.set(f, v)?;
             }
             for (k, v) in theirs.extra() {
-                e.set_extra(k, v.clone())?;
+                e.set_extra(k, v.to_json())?;
             }
             if e.taxonomy().is_none()
                 && let Some(t) = e.classification_type()

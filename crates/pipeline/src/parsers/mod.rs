@@ -11,4 +11,21 @@ macro_rules! parsers {
     };
 }
 
-parsers!(shadowserver, abusech, blocklistde, certeu, ctip, cymru, generic, openphish, phishtank, spamhaus);
+mod mail;
+
+parsers!(
+    shadowserver,
+    abusech,
+    arf,
+    blocklistde,
+    certeu,
+    ctip,
+    cymru,
+    generic,
+    misp,
+    openphish,
+    phishtank,
+    spamhaus,
+    stix,
+    xarf
+);

@@ -5,7 +5,9 @@
 pub mod schema;
 mod table;
 
-use crate::event::{Event, FeedMeta, Field, Value, parse_bool, parse_int, parse_ip, sanitize};
+use crate::csv_records::{CsvRecords, Row};
+use crate::error::FieldError;
+use crate::event::{Event, ExtraKey, Kind, StoredExtra, FeedMeta, Field, Value, parse_bool, parse_int, parse_ip, sanitize};
 use crate::parse::{self, ParseContext, Parser, ParserSpec, Sink};
 use crate::PipelineError;
 use schema::{Conv, Report, ShadowserverSchema};
@@ -60,16 +62,24 @@ impl ShadowserverParser {
     }
 }
 
-/// A report bound to a file's header: column indexes resolved once.
+/// A report bound to a file's header: column indexes and `extra.*` keys resolved once.
 struct Bound<'a> {
     #[allow(dead_code)] // kept for diagnostics in Debug output
     report: &'a Report,
     header: Vec<String>,
+    /// Every `extra.*` key an event of this file can get, sorted: values are collected in this
+    /// order and added to the event at the end, without searching.
+    keys: Vec<ExtraKey>,
+    /// Each column's own name as a slot of `keys` (the error when it cannot be a key).
+    column_keys: Vec<Result<usize, FieldError>>,
     required: Vec<(Target, usize, Conv)>,
     optional: Vec<(Target, usize, Conv)>,
     constant: Vec<(Field, Value)>,
     /// Columns no mapping reads, which go to `extra.` under their own names.
     unmapped: Vec<usize>,
+    /// The most harmonised fields an event can get: room reserved once, small enough for the
+    /// allocator's fast path (reserving for every column would not be).
+    field_capacity: usize,
     col: ColIdx,
 }
 
@@ -86,17 +96,25 @@ struct ColIdx {
 #[derive(Debug, Clone)]
 enum Target {
     Field(Field),
-    Extra(String),
+    /// An `extra.*` key, by its slot in [`Bound::keys`].
+    Extra(usize),
     Ignore,
 }
 
-fn target_of(t: &str, column: &str) -> Result<Target, PipelineError> {
+fn target_of(t: &str, column: &str, keys: &mut Vec<ExtraKey>) -> Result<Target, PipelineError> {
+    let mut slot = |k: &str| -> Result<Target, PipelineError> {
+        let key = ExtraKey::new(k)?;
+        Ok(Target::Extra(keys.iter().position(|x| *x == key).unwrap_or_else(|| {
+            keys.push(key);
+            keys.len() - 1
+        })))
+    };
     Ok(if t.is_empty() {
         Target::Ignore
     } else if t == "extra." {
-        Target::Extra(column.to_owned())
+        slot(column)?
     } else if let Some(k) = t.strip_prefix("extra.") {
-        Target::Extra(k.to_owned())
+        slot(k)?
     } else {
         Target::Field(Field::from_name(t).ok_or_else(|| PipelineError::UnknownField { name: t.to_owned() })?)
     })
@@ -106,29 +124,31 @@ impl<'a> Bound<'a> {
     fn new(report: &'a Report, header: Vec<String>) -> Result<Self, PipelineError> {
         let idx = |c: &str| header.iter().position(|h| h == c);
         let mut used = vec![false; header.len()];
+        // Slots in order of appearance first, sorted below.
+        let mut keys: Vec<ExtraKey> = Vec::new();
         let mut required = Vec::new();
         for m in &report.required {
             let i = idx(&m.column).ok_or_else(|| PipelineError::Unrecognised {
                 reason: format!("the report {} needs the column {:?}, which the header lacks", report.key, m.column),
             })?;
             used[i] = true;
-            required.push((target_of(&m.target, &m.column)?, i, m.conv));
+            required.push((target_of(&m.target, &m.column, &mut keys)?, i, m.conv));
         }
         let mut optional = Vec::new();
         for m in &report.optional {
             // A column the file lacks is skipped, as IntelMQ does (it only warns).
             if let Some(i) = idx(&m.column) {
                 used[i] = true;
-                optional.push((target_of(&m.target, &m.column)?, i, m.conv));
+                optional.push((target_of(&m.target, &m.column, &mut keys)?, i, m.conv));
             }
         }
         let mut constant = Vec::new();
         for (k, v) in &report.constant {
             let f = Field::from_name(k).ok_or_else(|| PipelineError::UnknownField { name: k.clone() })?;
-            let value = sanitize(f.kind(), v).map_err(|r| crate::error::FieldError::new(k, v, r))?;
+            let value = sanitize(f.kind(), v).map_err(|r| FieldError::new(k, v, r))?;
             constant.push((f, value));
         }
-        let unmapped = (0..header.len()).filter(|i| !used[*i]).collect();
+        let unmapped: Vec<usize> = (0..header.len()).filter(|i| !used[*i]).collect();
         let col = ColIdx {
             host: idx("cc_dns").or_else(|| idx("http_host")),
             url: idx("url").or_else(|| idx("http_url")),
@@ -136,23 +156,51 @@ impl<'a> Bound<'a> {
             category: idx("category"),
             detail: idx("detail"),
         };
-        Ok(Self { report, header, required, optional, constant, unmapped, col })
+        let column_keys: Vec<Result<usize, FieldError>> = header
+            .iter()
+            .map(|h| {
+                let key = ExtraKey::new(h)?;
+                Ok(keys.iter().position(|x| *x == key).unwrap_or_else(|| {
+                    keys.push(key);
+                    keys.len() - 1
+                }))
+            })
+            .collect();
+        // Sort the keys and renumber every slot.
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by(|a, b| keys[*a].cmp(&keys[*b]));
+        let mut rank = vec![0; keys.len()];
+        for (r, old) in order.iter().enumerate() {
+            rank[*old] = r;
+        }
+        let keys: Vec<ExtraKey> = order.iter().map(|i| keys[*i].clone()).collect();
+        for (t, _, _) in required.iter_mut().chain(optional.iter_mut()) {
+            if let Target::Extra(slot) = t {
+                *slot = rank[*slot];
+            }
+        }
+        let column_keys = column_keys.into_iter().map(|r| r.map(|slot| rank[slot])).collect();
+        let field_capacity = required.iter().chain(&optional).filter(|(t, _, _)| matches!(t, Target::Field(_))).count()
+            + constant.len();
+        Ok(Self { report, header, keys, column_keys, required, optional, constant, unmapped, field_capacity, col })
     }
 }
 
-/// The result of one conversion.
-enum Converted {
+/// The result of one conversion: mostly the cell itself, borrowed.
+enum Converted<'r> {
     Drop,
+    Cell(&'r str),
+    /// An address cell, already read.
+    Ip(&'r str, std::net::IpAddr),
     Text(String),
     Json(serde_json::Value),
 }
 
-fn convert(conv: Conv, raw: &str, row: &[&str], col: &ColIdx) -> Result<Converted, String> {
+fn convert<'r>(conv: Conv, raw: &'r str, row: &Row<'r>, col: &ColIdx) -> Result<Converted<'r>, String> {
     use Converted as C;
-    let cell = |i: Option<usize>| i.and_then(|i| row.get(i).copied()).unwrap_or("");
+    let cell = |i: Option<usize>| i.and_then(|i| row.get(i)).unwrap_or("");
     Ok(match conv {
-        Conv::None => C::Text(raw.to_owned()),
-        Conv::AddUtc => C::Text(raw.to_owned()),
+        Conv::None | Conv::AddUtc => C::Cell(raw),
         Conv::Date | Conv::DateUtc => match crate::event::parse_time(raw) {
             Some(t) => C::Text(crate::event::format_time(&t)),
             None if raw.is_empty() => C::Drop,
@@ -163,7 +211,7 @@ fn convert(conv: Conv, raw: &str, row: &[&str], col: &ColIdx) -> Result<Converte
             if raw.is_empty() || raw == "0" || raw == "unknown" {
                 C::Drop
             } else {
-                C::Text(raw.to_owned())
+                C::Cell(raw)
             }
         }
         Conv::Int | Conv::NonZero => {
@@ -183,19 +231,19 @@ fn convert(conv: Conv, raw: &str, row: &[&str], col: &ColIdx) -> Result<Converte
             }
         }
         Conv::Ip => match parse_ip(raw) {
-            Some(ip) if !raw.contains('/') && !ip.is_unspecified() => C::Text(raw.to_owned()),
+            Some(ip) if !raw.as_bytes().contains(&b'/') && !ip.is_unspecified() => C::Ip(raw, ip),
             _ => C::Drop,
         },
         Conv::Network => {
             if raw.contains('/') && sanitize(crate::event::Kind::Network, raw).is_ok() {
-                C::Text(raw.to_owned())
+                C::Cell(raw)
             } else {
                 C::Drop
             }
         }
         Conv::Fqdn => {
             if !raw.is_empty() && sanitize(crate::event::Kind::Fqdn, raw).is_ok() {
-                C::Text(raw.to_owned())
+                C::Cell(raw)
             } else {
                 C::Drop
             }
@@ -205,7 +253,7 @@ fn convert(conv: Conv, raw: &str, row: &[&str], col: &ColIdx) -> Result<Converte
             if raw.is_empty() {
                 C::Drop
             } else if base64::engine::general_purpose::STANDARD.decode(raw).is_ok() {
-                C::Text(raw.to_owned())
+                C::Cell(raw)
             } else {
                 C::Text(base64::engine::general_purpose::STANDARD.encode(raw))
             }
@@ -223,40 +271,39 @@ fn convert(conv: Conv, raw: &str, row: &[&str], col: &ColIdx) -> Result<Converte
                 };
                 C::Text(format!("{app}://{host}{path}"))
             } else {
-                C::Text(raw.to_owned())
+                C::Cell(raw)
             }
         }
         Conv::Cve => {
-            let mut cves: Vec<String> = raw
-                .split([';', ','])
-                .map(|t| t.trim().to_ascii_lowercase())
-                .filter(|t| {
-                    t.strip_prefix("cve-")
-                        .and_then(|r| r.split_once('-'))
-                        .is_some_and(|(y, n)| !y.is_empty() && !n.is_empty() && (y.to_owned() + n).bytes().all(|b| b.is_ascii_digit()))
-                })
-                .collect();
+            // Tags are checked in place; only CVE identifiers are copied (lower-cased).
+            let is_cve = |t: &str| {
+                t.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("cve-"))
+                    && t[4..].split_once('-').is_some_and(|(y, n)| {
+                        !y.is_empty() && !n.is_empty() && y.bytes().chain(n.bytes()).all(|b| b.is_ascii_digit())
+                    })
+            };
+            let mut cves: Vec<String> =
+                raw.split([';', ',']).map(str::trim).filter(|t| is_cve(t)).map(str::to_ascii_lowercase).collect();
             cves.sort();
             cves.dedup();
             if cves.is_empty() { C::Drop } else { C::Text(cves.join(";")) }
         }
         Conv::CategoryOrDetail => {
             let c = cell(col.category);
-            C::Text(if c.is_empty() { cell(col.detail).to_owned() } else { c.to_owned() })
+            C::Cell(if c.is_empty() { cell(col.detail) } else { c })
         }
-        Conv::ExchangeTaxonomy => C::Text(if raw == "exchange;webshell" { "intrusions" } else { "vulnerable" }.into()),
-        Conv::ExchangeType => {
-            C::Text(if raw == "exchange;webshell" { "system-compromise" } else { "vulnerable-system" }.into())
+        Conv::ExchangeTaxonomy => C::Cell(if raw == "exchange;webshell" { "intrusions" } else { "vulnerable" }),
+        Conv::ExchangeType => C::Cell(if raw == "exchange;webshell" { "system-compromise" } else { "vulnerable-system" }),
+        Conv::ExchangeIdentifier => {
+            C::Cell(if raw == "exchange;webshell" { "exchange-server-webshell" } else { "vulnerable-exchange-server" })
         }
-        Conv::ExchangeIdentifier => C::Text(
-            if raw == "exchange;webshell" { "exchange-server-webshell" } else { "vulnerable-exchange-server" }.into(),
-        ),
     })
 }
 
-fn to_text(c: &Converted) -> Option<std::borrow::Cow<'_, str>> {
+fn to_text<'c>(c: &'c Converted<'_>) -> Option<std::borrow::Cow<'c, str>> {
     match c {
         Converted::Drop => None,
+        Converted::Cell(s) | Converted::Ip(s, _) => Some((*s).into()),
         Converted::Text(s) => Some(s.as_str().into()),
         Converted::Json(serde_json::Value::String(s)) => Some(s.as_str().into()),
         Converted::Json(j) => Some(j.to_string().into()),
@@ -264,59 +311,126 @@ fn to_text(c: &Converted) -> Option<std::borrow::Cow<'_, str>> {
 }
 
 impl Bound<'_> {
-    fn event(&self, ctx: &ParseContext, feed: &Arc<FeedMeta>, row: &[&str]) -> Result<Event, PipelineError> {
+    /// The event of one row. `scratch` is reused from row to row.
+    fn event(
+        &self,
+        ctx: &ParseContext,
+        feed: &Arc<FeedMeta>,
+        row: &Row<'_>,
+        scratch: &mut RowScratch,
+    ) -> Result<Event, PipelineError> {
         let mut e = Event::for_feed(feed.clone());
+        e.reserve_fields(self.field_capacity);
+        // Extra text is at most the row's text (conversions such as dates add a little).
+        e.reserve_extra_text(row.text_len() + 64);
         e.put(Field::TimeObservation, Value::Time(ctx.observed));
-        let mut extra_from_rest = vec![false; self.header.len()];
+        let RowScratch { to_extra, extras, recent } = scratch;
+        if recent.len() != self.header.len() {
+            *recent = vec![(String::new(), None); self.header.len()];
+        }
+        to_extra.clear();
+        to_extra.resize(self.header.len(), false);
+        extras.clear();
+        extras.resize(self.keys.len(), None);
         for (target, i, conv) in &self.required {
-            let raw = row.get(*i).copied().unwrap_or("");
+            let raw = row.get(*i).unwrap_or("");
             let c = convert(*conv, raw, row, &self.col)
                 .map_err(|r| PipelineError::record(format!("column {:?}: {r}", self.header[*i])))?;
-            match (&target, to_text(&c)) {
-                (_, None) => extra_from_rest[*i] = true,
-                (Target::Field(f), Some(text)) => e.add(*f, &text)?,
-                (Target::Extra(k), Some(_)) => set_extra(&mut e, k, c)?,
-                (Target::Ignore, Some(_)) => {}
+            match (&target, &c) {
+                (_, Converted::Drop) => to_extra[*i] = true,
+                (Target::Field(f), Converted::Cell(text)) => e.add(*f, text)?,
+                (Target::Field(f), Converted::Ip(text, ip)) => e.add_ip(*f, *ip, text)?,
+                (Target::Field(f), Converted::Json(serde_json::Value::Number(n))) if n.is_i64() => {
+                    e.add_int(*f, n.as_i64().unwrap_or_default())?
+                }
+                (Target::Field(f), _) => {
+                    if let Some(text) = to_text(&c) {
+                        e.add(*f, &text)?;
+                    }
+                }
+                (Target::Extra(slot), _) => set_extra(&mut e, extras, *slot, c),
+                (Target::Ignore, _) => {}
             }
         }
         for (target, i, conv) in &self.optional {
-            let raw = row.get(*i).copied().unwrap_or("");
+            let raw = row.get(*i).unwrap_or("");
             if raw.is_empty() && !matches!(conv, Conv::HttpUrl | Conv::CategoryOrDetail) {
                 continue;
             }
             let c = convert(*conv, raw, row, &self.col)
                 .map_err(|r| PipelineError::record(format!("column {:?}: {r}", self.header[*i])))?;
-            let Some(text) = to_text(&c) else { continue };
             match target {
                 Target::Field(f) => {
                     // A value the field refuses stays in extra under the column's name (IntelMQ).
-                    if text.is_empty() || e.add(*f, &text).is_err() {
-                        extra_from_rest[*i] = true;
+                    let refused = match &c {
+                        Converted::Json(serde_json::Value::Number(n)) if n.is_i64() => {
+                            e.add_int(*f, n.as_i64().unwrap_or_default()).is_err()
+                        }
+                        Converted::Ip(text, ip) => e.add_ip(*f, *ip, text).is_err(),
+                        Converted::Cell(text) if matches!(f.kind(), Kind::Text | Kind::Lower | Kind::Upper) => {
+                            // Regions, cities, tags repeat from row to row: the value of the
+                            // same text is shared, not sanitised and allocated again.
+                            let (last, value) = &mut recent[*i];
+                            if last != text {
+                                last.clear();
+                                last.push_str(text);
+                                *value = sanitize(f.kind(), text).ok();
+                            }
+                            match value {
+                                Some(v) => {
+                                    e.put(*f, v.clone());
+                                    false
+                                }
+                                None => true,
+                            }
+                        }
+                        _ => {
+                            let Some(text) = to_text(&c) else { continue };
+                            text.is_empty() || e.add(*f, &text).is_err()
+                        }
+                    };
+                    if refused {
+                        to_extra[*i] = true;
                     }
                 }
-                Target::Extra(k) => set_extra(&mut e, k, c)?,
+                Target::Extra(slot) => set_extra(&mut e, extras, *slot, c),
                 Target::Ignore => {}
             }
         }
         for (f, v) in &self.constant {
             e.put(*f, v.clone());
         }
-        for i in self.unmapped.iter().copied().chain((0..self.header.len()).filter(|i| extra_from_rest[*i])) {
+        let refused = to_extra.iter().enumerate().filter(|(_, r)| **r).map(|(i, _)| i);
+        for i in self.unmapped.iter().copied().chain(refused) {
             if let Some(v) = row.get(i).filter(|v| !v.is_empty()) {
-                e.set_extra(&self.header[i], serde_json::Value::String((*v).to_owned()))?;
+                let slot = *self.column_keys[i].as_ref().map_err(Clone::clone)?;
+                extras[slot] = Some(e.store_extra_text(v));
             }
         }
+        e.reserve_extra(extras.iter().filter(|v| v.is_some()).count());
+        e.add_sorted_extras(self.keys.iter().zip(extras.iter_mut()).filter_map(|(k, v)| Some((k, v.take()?))));
         Ok(e)
     }
 }
 
-fn set_extra(e: &mut Event, key: &str, c: Converted) -> Result<(), PipelineError> {
-    let v = match c {
-        Converted::Drop => return Ok(()),
-        Converted::Text(s) => serde_json::Value::String(s),
-        Converted::Json(j) => j,
+/// Buffers that every row reuses.
+#[derive(Default)]
+struct RowScratch {
+    /// The columns whose value a field refused, kept under `extra.<column>`.
+    to_extra: Vec<bool>,
+    /// The row's `extra.*` values, by slot of [`Bound::keys`], stored in the event already.
+    extras: Vec<Option<StoredExtra>>,
+    /// By column: the last text a text field read, and its value (`None`: refused).
+    recent: Vec<(String, Option<Value>)>,
+}
+
+fn set_extra(e: &mut Event, extras: &mut [Option<StoredExtra>], slot: usize, c: Converted<'_>) {
+    extras[slot] = match c {
+        Converted::Drop => return,
+        Converted::Cell(s) | Converted::Ip(s, _) => Some(e.store_extra_text(s)),
+        Converted::Text(s) => Some(e.store_extra_text(&s)),
+        Converted::Json(j) => Some(StoredExtra::Json(j)),
     };
-    e.set_extra(key, v).map_err(Into::into)
 }
 
 impl Parser for ShadowserverParser {
@@ -325,13 +439,12 @@ impl Parser for ShadowserverParser {
     }
 
     fn parse(&self, input: &mut dyn BufRead, ctx: &ParseContext, sink: &mut dyn Sink) -> Result<(), PipelineError> {
-        let mut reader = parse::csv_reader(input, b',', &ctx.limits);
-        let mut record = csv::ByteRecord::new();
-        if !parse::next_record(&mut reader, &mut record)? {
+        let mut records = CsvRecords::new(input, b',', ctx.limits.max_line);
+        if !records.next_record()? {
             return Ok(());
         }
-        let header: Vec<String> = record
-            .iter()
+        let header: Vec<String> = (0..records.len())
+            .filter_map(|i| records.field(i))
             .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_owned())
             .collect();
         let report = match (&self.report, ctx.file_name.as_deref().and_then(|n| self.schema.by_path(n))) {
@@ -354,18 +467,15 @@ impl Parser for ShadowserverParser {
         } else {
             Arc::new(FeedMeta { name: Some(report.feed_name.as_str().into()), ..(*ctx.feed).clone() })
         };
-        loop {
-            if !parse::next_record(&mut reader, &mut record)? {
-                return Ok(());
-            }
-            let line = record.position().map_or(0, |p| p.line());
-            let raw = parse::record_raw(&record, b',');
-            let result = parse::field_strs(&record).and_then(|row| {
-                let mut e = bound.event(ctx, &feed, &row)?;
-                e.set_raw(&raw);
+        let mut scratch = RowScratch::default();
+        while records.next_record()? {
+            let result = records.row().and_then(|row| {
+                let mut e = bound.event(ctx, &feed, &row, &mut scratch)?;
+                e.set_raw(records.raw());
                 Ok(Some(e))
             });
-            parse::emit(ctx, sink, line, &raw, result);
+            parse::emit(ctx, sink, records.record_line(), records.raw(), result);
         }
+        Ok(())
     }
 }
