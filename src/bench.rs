@@ -324,9 +324,11 @@ async fn fresh_store(config: &Config) -> Result<Store> {
 /// A store that an earlier run loaded with `spec`, and what it holds (as the load reported it).
 async fn loaded_store(config: &Config, spec: &SyntheticSpec) -> Result<(Store, SyntheticReport)> {
     let store = cirtkit_app::open_store(config).await?;
-    let status = store.schema_status().await?;
+    if store.schema_status().await?.current == 0 {
+        bail!("--reuse needs the data of an earlier run, and {} holds no cirtkit schema", config.database_url());
+    }
     let counts = store.counts().await?;
-    if status.current == 0 || counts.incidents != spec.incidents || counts.organisations != spec.organisations {
+    if counts.incidents != spec.incidents || counts.organisations != spec.organisations {
         bail!(
             "--reuse needs the data of an earlier run with --incidents {}, and {} holds {} incidents and {} \
              organisations",

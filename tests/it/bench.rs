@@ -39,4 +39,7 @@ fn bench_api_runs_every_scenario_on_a_small_load() {
     assert!(out.contains("sqlite: 300 incidents, 600 journal entries"), "{out}");
     let err = i.fails(&[&args[..], &["--incidents", "10"]].concat());
     assert!(err.contains("--reuse needs the data of an earlier run"), "{err}");
+    let empty = Instance::sqlite();
+    let err = empty.fails(&args);
+    assert!(err.contains("holds no cirtkit schema"), "{err}");
 }
