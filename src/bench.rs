@@ -257,7 +257,8 @@ pub async fn api(mut overrides: Overrides, args: BenchApiArgs) -> Result<ExitCod
     } else if overrides.database_url.is_none()
         && let Some(dir) = &overrides.data_dir
     {
-        if dir.join(cirtkit_app::config::CONFIG_FILE_NAME).exists() || dir.join("cirtkit.db").exists() {
+        if !args.reuse && (dir.join(cirtkit_app::config::CONFIG_FILE_NAME).exists() || dir.join("cirtkit.db").exists())
+        {
             bail!(
                 "{} holds a cirtkit instance; the benchmark needs a fresh directory: give an empty --data-dir, \
                  or none for a temporary one",
@@ -320,56 +321,69 @@ async fn fresh_store(config: &Config) -> Result<Store> {
     Ok(store)
 }
 
+/// A store that an earlier run loaded with `spec`, and what it holds (as the load reported it).
+async fn loaded_store(config: &Config, spec: &SyntheticSpec) -> Result<(Store, SyntheticReport)> {
+    let store = cirtkit_app::open_store(config).await?;
+    if store.schema_status().await?.current == 0 {
+        bail!("--reuse needs the data of an earlier run, and {} holds no cirtkit schema", config.database_url());
+    }
+    let counts = store.counts().await?;
+    if counts.incidents != spec.incidents || counts.organisations != spec.organisations {
+        bail!(
+            "--reuse needs the data of an earlier run with --incidents {}, and {} holds {} incidents and {} \
+             organisations",
+            spec.incidents,
+            config.database_url(),
+            counts.incidents,
+            counts.organisations
+        );
+    }
+    store.migrate(SystemClock.now()).await?;
+    let report = SyntheticReport {
+        organisations: counts.organisations,
+        users: spec.users,
+        incidents: counts.incidents,
+        observables: counts.incidents,
+        journal_entries: counts.incidents * spec.journal_per_incident,
+        elapsed: Duration::ZERO,
+    };
+    Ok((store, report))
+}
+
 async fn measure(config: &Config, args: &BenchApiArgs) -> Result<ExitCode> {
-    let store = fresh_store(config).await?;
     let spec = SyntheticSpec {
         incidents: args.incidents,
         journal_per_incident: args.journal_per_incident,
         ..SyntheticSpec::default()
     };
-    eprintln!(
-        "bench: loading {} incidents with {} journal entries each into {} ({})…",
-        spec.incidents,
-        spec.journal_per_incident,
-        config.database_url(),
-        store.backend_name()
-    );
-    let step = (spec.incidents / 10).max(1);
-    let mut shown = 0;
-    let report = store
-        .load_synthetic_incidents(&spec, &mut |done| {
-            if done / step > shown {
-                shown = done / step;
-                eprintln!("bench: {done} incidents loaded");
-            }
-        })
-        .await?;
-    eprintln!(
-        "bench: loaded {} incidents, {} journal entries, {} observables in {:.1} s",
-        report.incidents,
-        report.journal_entries,
-        report.observables,
-        report.elapsed.as_secs_f64()
-    );
-
+    let (store, report) = if args.reuse {
+        let (store, report) = loaded_store(config, &spec).await?;
+        eprintln!("bench: reusing the {} incidents in {}", report.incidents, config.database_url());
+        (store, report)
+    } else {
+        let store = fresh_store(config).await?;
+        let report = load(&store, config, &spec).await?;
+        (store, report)
+    };
     let services = Services::new(store.clone(), Arc::new(SystemClock), cirtkit_app::service_settings(config)).await?;
     let operator = Principal::operator();
     let admin = "bench-admin".parse()?;
-    services
-        .create_user(
-            &operator,
-            NewUser {
-                name: "bench-admin".parse()?,
-                display_name: "Benchmark".into(),
-                email: None,
-                role: Role::Admin,
-                language: "en".parse()?,
-                password: Some(generate_password()),
-            },
-        )
-        .await?;
+    if !args.reuse {
+        services
+            .create_user(
+                &operator,
+                NewUser {
+                    name: "bench-admin".parse()?,
+                    display_name: "Benchmark".into(),
+                    email: None,
+                    role: Role::Admin,
+                    language: "en".parse()?,
+                    password: Some(generate_password()),
+                },
+            )
+            .await?;
+    }
     let (_, token) = services.create_token(&operator, &admin, "bench").await?;
-
     let app = Application::build(config, services).await?;
     let addr = app.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -389,6 +403,36 @@ async fn measure(config: &Config, args: &BenchApiArgs) -> Result<ExitCode> {
         bail!("{errors} requests did not answer 200; the first: {first}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Loads the synthetic data into a fresh store, with progress on stderr.
+async fn load(store: &Store, config: &Config, spec: &SyntheticSpec) -> Result<SyntheticReport> {
+    eprintln!(
+        "bench: loading {} incidents with {} journal entries each into {} ({})…",
+        spec.incidents,
+        spec.journal_per_incident,
+        config.database_url(),
+        store.backend_name()
+    );
+    let step = (spec.incidents / 10).max(1);
+    let mut shown = 0;
+    let report = store
+        .load_synthetic_incidents(spec, &mut |done| {
+            if done / step > shown {
+                shown = done / step;
+                eprintln!("bench: {done} incidents loaded");
+            }
+        })
+        .await?;
+    eprintln!(
+        "bench: loaded {} incidents, {} journal entries, {} observables in {:.1} s",
+        report.incidents,
+        report.journal_entries,
+        report.observables,
+        report.elapsed.as_secs_f64()
+    );
+
+    Ok(report)
 }
 
 async fn drive(base: &str, token: &str, report: &SyntheticReport, args: &BenchApiArgs) -> Result<Vec<Outcome>> {

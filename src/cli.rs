@@ -157,6 +157,10 @@ pub struct BenchApiArgs {
     /// Keep the temporary data directory (its path is printed) instead of removing it.
     #[arg(long)]
     pub keep: bool,
+    /// Measure the synthetic data an earlier run left (a --data-dir run with --keep, or a
+    /// PostgreSQL database) instead of loading them again; --incidents must be the same.
+    #[arg(long)]
+    pub reuse: bool,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,

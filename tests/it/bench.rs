@@ -33,4 +33,13 @@ fn bench_api_runs_every_scenario_on_a_small_load() {
     assert!(i.sqlite_file().exists());
     let err = i.fails(&["bench", "api", "--incidents", "10", "--requests", "1"]);
     assert!(err.starts_with("error: ") && err.contains("fresh directory"), "{err}");
+    // Unless told to measure what it holds again, with the same number of incidents.
+    let args = ["bench", "api", "--reuse", "--journal-per-incident", "2", "--clients", "2", "--requests", "8"];
+    let out = i.ok(&[&args[..], &["--incidents", "300"]].concat());
+    assert!(out.contains("sqlite: 300 incidents, 600 journal entries"), "{out}");
+    let err = i.fails(&[&args[..], &["--incidents", "10"]].concat());
+    assert!(err.contains("--reuse needs the data of an earlier run"), "{err}");
+    let empty = Instance::sqlite();
+    let err = empty.fails(&args);
+    assert!(err.contains("holds no cirtkit schema"), "{err}");
 }

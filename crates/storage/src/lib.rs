@@ -151,11 +151,28 @@ impl Store {
         on_pool!(self, pool => pool.close().await)
     }
 
-    /// Refreshes the planner's statistics on the tables a bulk load filled.
+    /// Refreshes the planner's statistics on the tables a bulk load filled and, on PostgreSQL,
+    /// vacuums them first, which cirtkit must not leave to autovacuum (it may be off, and it
+    /// comes late). Each journal entry rewrites its incident's search document, so a bulk load
+    /// leaves dead row versions behind: without VACUUM, every index scan of `incidents` steps
+    /// over them, the GIN index's pending list (scanned whole by every full-text query) is never
+    /// merged, and no page is marked all-visible for index-only scans.
     pub async fn analyze(&self) -> Result<()> {
-        on_pool!(self, pool => {
-            sqlx::query("ANALYZE").execute(pool).await?;
-        });
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+            Backend::Postgres(pool) => {
+                // The simple protocol: VACUUM may not run inside a transaction block. Only the
+                // tables the triggers churn (the rest of a shared database is not ours to vacuum).
+                sqlx::raw_sql(
+                    "VACUUM (ANALYZE) incidents, incident_organisations, incident_observables, journal_entries",
+                )
+                .execute(pool)
+                .await?;
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+        }
         Ok(())
     }
 

@@ -29,6 +29,11 @@ const SQLITE: &[Migration] = &[
         description: "two-factor sign-in",
         sql: include_str!("../migrations/sqlite/0005_two_factor.sql"),
     },
+    Migration {
+        version: 7,
+        description: "incident list performance",
+        sql: include_str!("../migrations/sqlite/0007_list_performance.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -52,6 +57,11 @@ const POSTGRES: &[Migration] = &[
         version: 5,
         description: "two-factor sign-in",
         sql: include_str!("../migrations/postgres/0005_two_factor.sql"),
+    },
+    Migration {
+        version: 7,
+        description: "incident list performance",
+        sql: include_str!("../migrations/postgres/0007_list_performance.sql"),
     },
 ];
 
@@ -190,13 +200,18 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// Versions taken by work on another branch (6: the events migration). Remove a version from
+    /// here when its migration is merged.
+    const RESERVED: &[i64] = &[6];
+
     #[test]
     fn both_backends_reach_the_same_version_through_the_same_steps() {
         let versions = |ms: &[Migration]| ms.iter().map(|m| (m.version, m.description)).collect::<Vec<_>>();
         assert_eq!(versions(SQLITE), versions(POSTGRES));
         for ms in [SQLITE, POSTGRES] {
-            for (i, m) in ms.iter().enumerate() {
-                assert_eq!(m.version, i as i64 + 1, "versions are consecutive from 1");
+            let expected = (1..).filter(|v| !RESERVED.contains(v));
+            for (m, v) in ms.iter().zip(expected) {
+                assert_eq!(m.version, v, "versions are consecutive from 1, but for those reserved");
             }
         }
     }

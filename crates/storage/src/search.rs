@@ -85,6 +85,10 @@ pub(crate) struct Sql {
     pub(crate) binds: Vec<Bind>,
     /// SQLite: the placeholder of an FTS5 match on `incidents_fts`, which then drives the query.
     fts_match: Option<String>,
+    /// The best plan depends on the values bound (PostgreSQL's full text: the GIN index for a
+    /// rare word, the id order for a common one), so the statement is not kept prepared: a kept
+    /// statement may switch to one generic plan for all values after five executions.
+    plan_per_values: bool,
 }
 
 impl Sql {
@@ -199,6 +203,7 @@ impl Store {
             } else {
                 let p = sql.bind(Bind::Text(words.join(" ")));
                 sql.and(format!("i.search @@ incident_search_query({p})"));
+                sql.plan_per_values = true;
             }
         }
         if let Some(v) = query.visible_to {
@@ -288,8 +293,9 @@ impl Store {
         let mut text = format!("SELECT {} FROM {from}{}", columns.join(", "), sql.where_clause());
         let p = sql.bind(Bind::Int(limit));
         let _ = write!(text, " ORDER BY {id} DESC LIMIT {p}");
+        let persistent = !sql.plan_per_values;
         let mut page: Vec<Incident> = on_pool!(self, pool => {
-            let rows = bind_all!(sqlx::query(&text), &sql.binds).fetch_all(pool).await?;
+            let rows = bind_all!(sqlx::query(&text).persistent(persistent), &sql.binds).fetch_all(pool).await?;
             rows.iter().map(|r| Ok::<_, StorageError>(incident_row!(r))).collect::<Result<_>>()?
         });
         self.fill_organisations(&mut page).await?;

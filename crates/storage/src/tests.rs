@@ -148,7 +148,32 @@ store_tests!(
     observable_search_matches_ranges_and_values,
     incident_updates_are_stored_searchable_and_refused_when_stale,
     attachments_keep_their_bytes_and_mail_threads_by_message_id,
+    journal_entries_inserted_together_are_all_searchable,
 );
+
+/// The synthetic loader inserts many journal entries of many incidents in one statement (on
+/// PostgreSQL one trigger run for the statement): every entry's words must be found, in its own
+/// incident only, and the list by organisation must come newest first.
+async fn journal_entries_inserted_together_are_all_searchable(store: &Store) {
+    let spec = crate::SyntheticSpec { incidents: 40, journal_per_incident: 3, organisations: 4, users: 2, seed: 11 };
+    store.load_synthetic_incidents(&spec, &mut |_| {}).await.unwrap();
+    for id in [1, 17, 40] {
+        let journal = store.journal(IncidentId(id)).await.unwrap();
+        assert_eq!(journal.len(), 3);
+        for entry in &journal {
+            // The rare words (`w` and a number) are in few incidents; each must find this one.
+            let word = entry.body.split(' ').find(|w| w.starts_with('w')).unwrap_or(&entry.body).to_owned();
+            let query = IncidentQuery { text: Some(word.clone()), ..Default::default() };
+            let found: Vec<_> = store.search_incidents(&query, None, 100).await.unwrap().iter().map(|i| i.id).collect();
+            assert!(found.contains(&IncidentId(id)), "{word} of incident {id}'s journal: {found:?}");
+        }
+    }
+    let query = IncidentQuery { organisation: Some(OrganisationId(2)), ..Default::default() };
+    let page = store.search_incidents(&query, None, 5).await.unwrap();
+    assert!(!page.is_empty());
+    assert!(page.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    assert!(page.iter().all(|i| i.organisations.contains(&OrganisationId(2))));
+}
 
 async fn attachments_keep_their_bytes_and_mail_threads_by_message_id(store: &Store) {
     let sla = SlaPolicy::default();
