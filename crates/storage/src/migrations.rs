@@ -29,6 +29,7 @@ const SQLITE: &[Migration] = &[
         description: "two-factor sign-in",
         sql: include_str!("../migrations/sqlite/0005_two_factor.sql"),
     },
+    Migration { version: 6, description: "feed events", sql: include_str!("../migrations/sqlite/0006_events.sql") },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -53,6 +54,7 @@ const POSTGRES: &[Migration] = &[
         description: "two-factor sign-in",
         sql: include_str!("../migrations/postgres/0005_two_factor.sql"),
     },
+    Migration { version: 6, description: "feed events", sql: include_str!("../migrations/postgres/0006_events.sql") },
 ];
 
 /// The version that added the observables' address ranges, which SQL cannot compute from the
