@@ -4,6 +4,7 @@
 mod bench;
 mod cli;
 mod commands;
+mod feed;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -12,11 +12,14 @@ pub mod expert;
 pub mod metrics;
 pub mod run;
 pub mod spec;
+pub mod synthetic;
 
 pub use expert::{Constituency, Dedup, Expert, RsitCheck, Verdict};
 pub use metrics::FeedMetrics;
 pub use run::{DryRun, FileOutcome, FileReport, Progress, RunOptions, RunReport, dry_run, run_feed};
 pub use spec::{CollectorSpec, FeedSpec};
+
+pub use cirtkit_pipeline as pipeline;
 
 /// What stops a feed run.
 #[derive(Debug, thiserror::Error)]
