@@ -29,9 +29,9 @@ pub async fn feed(config: &Config, services: Services, operator: &Principal, act
             let spool = config.spool_dir();
             let collect_spec = spec.clone();
             let inputs = tokio::task::spawn_blocking(move || collect::collect(&collect_spec, &spool)).await??;
-            run(&services, operator, &spec, inputs, json).await
+            run(&services, operator, &spec, inputs, RunOptions::default().batch_records, json).await
         }
-        FeedAction::Ingest { format, feed, files, json } => {
+        FeedAction::Ingest { format, feed, files, batch_records, json } => {
             let name = feed.unwrap_or_else(|| format.clone());
             let spec = match config.feed(&name) {
                 Some(spec) if spec.format != format => {
@@ -63,7 +63,8 @@ pub async fn feed(config: &Config, services: Services, operator: &Principal, act
                     bail!("{} is not a readable file", file.display());
                 }
             }
-            run(&services, operator, &spec, inputs, json).await
+            let batch = usize::try_from(batch_records).unwrap_or(usize::MAX);
+            run(&services, operator, &spec, inputs, batch, json).await
         }
     }
 }
@@ -214,11 +215,12 @@ pub async fn run(
     operator: &Principal,
     spec: &FeedSpec,
     inputs: Vec<Input>,
+    batch_records: usize,
     json: bool,
 ) -> Result<ExitCode> {
     let progress = Arc::new(Progress::default());
     let bar = if json { None } else { progress_bar(progress.clone()) };
-    let options = RunOptions { actor: operator.actor(), ..RunOptions::default() };
+    let options = RunOptions { actor: operator.actor(), batch_records };
     let report =
         run_feed(services.store(), spec, services.index(), services.clock(), inputs, &options, Some(progress)).await;
     if let Some((bar, ticker)) = bar {
