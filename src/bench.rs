@@ -373,6 +373,7 @@ async fn measure_pipeline(config: &Config, args: &BenchPipelineArgs) -> Result<E
                 "events_per_second": rate.round(),
                 "peak_rss_bytes": peak,
                 "batch_records": options.batch_records,
+                "stages": report.stages,
                 "error": report.error,
             })
         );
@@ -390,6 +391,9 @@ async fn measure_pipeline(config: &Config, args: &BenchPipelineArgs) -> Result<E
         );
         println!("time:             {:.2} s (parse, experts, deduplication, batched writes, ANALYZE)", report.seconds);
         println!("throughput:       {rate:.0} events/s");
+        for stage in &report.stages {
+            println!("  stage {:<12} {:>9} in, {:>9} out, {:.2} s", stage.stage, stage.received, stage.emitted, stage.seconds);
+        }
         match peak {
             Some(p) => println!("peak memory:      {:.1} MiB (VmHWM)", p as f64 / 1048576.0),
             None => println!("peak memory:      unknown (no /proc/self/status)"),

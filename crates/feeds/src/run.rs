@@ -65,13 +65,16 @@ pub enum FileOutcome {
 }
 
 /// What a stage of the pipeline saw.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StageCounts {
     pub stage: String,
     pub received: u64,
     pub emitted: u64,
     pub dropped: u64,
     pub failed: u64,
+    /// Time spent in the stage (the parser's includes the experts'; the output's is the
+    /// database's time writing batches).
+    pub seconds: f64,
 }
 
 /// One file of a run.
@@ -313,15 +316,21 @@ async fn ingest_file(
         tokio::task::spawn_blocking(move || {
             let mut sink = BatchSink::new(feed, file_id, observed, skip, batch_records, state, tx, abort.clone());
             let mut reader = Watched { inner: file, abort, progress: progress.clone() };
+            let started = Instant::now();
             let result = ingest(parser.as_ref(), &mut reader, &ctx, &mut sink);
             sink.finish(result.is_ok());
+            sink.stages[0].seconds = started.elapsed().saturating_sub(sink.blocked).as_secs_f64();
             (sink, result)
         })
     };
     let mut failure = None;
+    let mut writing = std::time::Duration::ZERO;
     while let Some(batch) = rx.recv().await {
         let (events, quarantined) = (batch.events.len() as u64, batch.quarantined.len() as u64);
-        if let Err(e) = store.commit_feed_batch(&batch).await {
+        let started = Instant::now();
+        let committed = store.commit_feed_batch(&batch).await;
+        writing += started.elapsed();
+        if let Err(e) = committed {
             abort.store(true, Ordering::Relaxed);
             failure = Some(e);
             break;
@@ -338,8 +347,12 @@ async fn ingest_file(
     report.read = sink.read;
     report.duplicates = sink.duplicates;
     report.dropped = sink.dropped;
+    let mut stages = sink.stages;
+    if let Some(output) = stages.last_mut() {
+        output.seconds = writing.as_secs_f64();
+    }
     let mut state = sink.state;
-    merge_stages(&mut state.stages, &sink.stages);
+    merge_stages(&mut state.stages, &stages);
     if let Err(e) = result {
         tracing::warn!(feed = %spec.name, file = %input.name, error = %e, "the file could not be read to its end");
         store.fail_feed_file(record.id, &e.to_string(), clock.now()).await?;
@@ -356,6 +369,7 @@ fn merge_stages(total: &mut Vec<StageCounts>, file: &[StageCounts]) {
                 t.emitted += s.emitted;
                 t.dropped += s.dropped;
                 t.failed += s.failed;
+                t.seconds += s.seconds;
             }
             None => total.push(s.clone()),
         }
@@ -405,6 +419,8 @@ struct BatchSink {
     dropped: u64,
     dropped_by: BTreeMap<&'static str, u64>,
     default_key: DedupKey,
+    /// Time spent waiting for the writer (back-pressure), not parsing.
+    blocked: std::time::Duration,
 }
 
 impl BatchSink {
@@ -444,6 +460,7 @@ impl BatchSink {
             dropped: 0,
             dropped_by: BTreeMap::new(),
             default_key: DedupKey::default(),
+            blocked: std::time::Duration::ZERO,
         }
     }
 
@@ -477,9 +494,11 @@ impl BatchSink {
         self.stages[o].received += out;
         self.stages[o].emitted += out;
         self.batch_start = self.seq;
+        let started = Instant::now();
         if self.tx.as_ref().is_none_or(|tx| tx.blocking_send(batch).is_err()) {
             self.abort.store(true, Ordering::Relaxed);
         }
+        self.blocked += started.elapsed();
     }
 
     fn maybe_flush(&mut self) {
