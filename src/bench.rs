@@ -329,8 +329,7 @@ fn peak_rss() -> Option<u64> {
 
 async fn measure_pipeline(config: &Config, args: &BenchPipelineArgs) -> Result<ExitCode> {
     let store = fresh_store(config).await?;
-    let services =
-        Services::new(store.clone(), Arc::new(SystemClock), cirtkit_app::service_settings(config)).await?;
+    let services = Services::new(store.clone(), Arc::new(SystemClock), cirtkit_app::service_settings(config)).await?;
     let work = std::env::temp_dir().join(format!("cirtkit-bench-feed-{}", std::process::id()));
     std::fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
     let file = work.join(cirtkit_feeds::synthetic::FILE_NAME);
@@ -392,7 +391,10 @@ async fn measure_pipeline(config: &Config, args: &BenchPipelineArgs) -> Result<E
         println!("time:             {:.2} s (parse, experts, deduplication, batched writes, ANALYZE)", report.seconds);
         println!("throughput:       {rate:.0} events/s");
         for stage in &report.stages {
-            println!("  stage {:<12} {:>9} in, {:>9} out, {:.2} s", stage.stage, stage.received, stage.emitted, stage.seconds);
+            println!(
+                "  stage {:<12} {:>9} in, {:>9} out, {:.2} s",
+                stage.stage, stage.received, stage.emitted, stage.seconds
+            );
         }
         match peak {
             Some(p) => println!("peak memory:      {:.1} MiB (VmHWM)", p as f64 / 1048576.0),

@@ -192,7 +192,7 @@ pub enum FeedAction {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Records (events and quarantined ones) per transaction.
-        #[arg(long, default_value_t = 20_000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        #[arg(long, default_value_t = 5_000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
         batch_records: u64,
         /// Print one JSON object: {"read", "stored", "duplicates", "quarantined", "seconds", …}.
         #[arg(long)]

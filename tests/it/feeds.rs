@@ -66,7 +66,10 @@ fn declared_feeds_are_listed_tested_and_run() {
     let list = i.ok(&["feed", "list"]);
     assert!(list.contains("ssh") && list.contains("directory") && list.contains("never"), "{list}");
     let dry = json(&i.ok(&["feed", "test", "ssh", "--json"]));
-    assert_eq!((dry["events"].as_u64(), dry["duplicates"].as_u64(), dry["quarantined"].as_u64()), (Some(3), Some(1), Some(1)));
+    assert_eq!(
+        (dry["events"].as_u64(), dry["duplicates"].as_u64(), dry["quarantined"].as_u64()),
+        (Some(3), Some(1), Some(1))
+    );
     assert_eq!(json(&i.ok(&["status", "--json"]))["events"], 0, "a dry run writes nothing");
     let run = json(&i.ok(&["feed", "run", "ssh", "--json"]));
     assert_eq!((run["stored"].as_u64(), run["files"].as_u64()), (Some(3), Some(2)));

@@ -37,7 +37,7 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        Self { batch_records: 20_000, actor: "system:feeds".into() }
+        Self { batch_records: 5_000, actor: "system:feeds".into() }
     }
 }
 
@@ -301,7 +301,7 @@ async fn ingest_file(
         record.first_seen,
     )
     .with_file_name(input.name.clone());
-    let (tx, mut rx) = mpsc::channel::<FeedBatch>(2);
+    let (tx, mut rx) = mpsc::channel::<FeedBatch>(1);
     let abort = Arc::new(AtomicBool::new(false));
     let file =
         std::fs::File::open(&input.path).map_err(FeedError::io(format!("cannot read {}", input.path.display())))?;

@@ -110,7 +110,10 @@ impl EventFilter {
         for t in words(&self.taxonomy) {
             let Some(t) = Taxonomy::parse(t) else {
                 let all: Vec<&str> = Taxonomy::ALL.iter().map(|t| t.as_str()).collect();
-                return Err(super::invalid("classification.taxonomy", format!("unknown {t:?}; use {}", all.join(", "))));
+                return Err(super::invalid(
+                    "classification.taxonomy",
+                    format!("unknown {t:?}; use {}", all.join(", ")),
+                ));
             };
             taxonomies.push(t.as_str().to_owned());
         }
