@@ -2,7 +2,7 @@
 //! database, runs the real server in this process on 127.0.0.1, and times each scenario with
 //! concurrent keep-alive clients. Only 127.0.0.1 is contacted, and every loop is bounded.
 
-use crate::cli::BenchApiArgs;
+use crate::cli::{BenchApiArgs, BenchPipelineArgs};
 use anyhow::{Context, Result, bail};
 use cirtkit_app::{Application, Config, Overrides};
 use cirtkit_domain::{Clock, Role, SystemClock};
@@ -251,14 +251,24 @@ enum Place {
 
 pub async fn api(mut overrides: Overrides, args: BenchApiArgs) -> Result<ExitCode> {
     overrides.listen = Some("127.0.0.1:0".into());
+    let place = place(&mut overrides, args.reuse)?;
+    let config = bench_config(&overrides)?;
+    let result = measure(&config, &args).await;
+    place.clean(args.keep);
+    result
+}
+
+/// Where a benchmark works: a fresh temporary directory (or an empty given one) with SQLite,
+/// or the PostgreSQL database given.
+/// With `reuse`, a given directory may hold what an earlier run left.
+fn place(overrides: &mut Overrides, reuse: bool) -> Result<Place> {
     let postgres = overrides.database_url.as_deref().is_some_and(|u| !u.starts_with("sqlite:"));
-    let place = if postgres {
+    Ok(if postgres {
         Place::Postgres
     } else if overrides.database_url.is_none()
         && let Some(dir) = &overrides.data_dir
     {
-        if !args.reuse && (dir.join(cirtkit_app::config::CONFIG_FILE_NAME).exists() || dir.join("cirtkit.db").exists())
-        {
+        if !reuse && (dir.join(cirtkit_app::config::CONFIG_FILE_NAME).exists() || dir.join("cirtkit.db").exists()) {
             bail!(
                 "{} holds a cirtkit instance; the benchmark needs a fresh directory: give an empty --data-dir, \
                  or none for a temporary one",
@@ -276,23 +286,127 @@ pub async fn api(mut overrides: Overrides, args: BenchApiArgs) -> Result<ExitCod
         std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         overrides.data_dir = Some(dir.clone());
         Place::Temporary(dir)
-    };
-    let verbose = overrides.verbosity > 0;
-    let mut config = Config::load(&overrides)?;
-    if !verbose {
-        // One log line per request would flood the terminal and cost the CPUs being measured.
+    })
+}
+
+impl Place {
+    fn clean(&self, keep: bool) {
+        if let Place::Temporary(dir) = self {
+            if keep {
+                eprintln!("kept the benchmark's data directory {}", dir.display());
+            } else if let Err(e) = std::fs::remove_dir_all(dir) {
+                eprintln!("warning: cannot remove {}: {e}", dir.display());
+            }
+        }
+    }
+}
+
+/// The configuration, logging only warnings unless -v (log lines would cost the CPUs measured).
+fn bench_config(overrides: &Overrides) -> Result<Config> {
+    let mut config = Config::load(overrides)?;
+    if overrides.verbosity == 0 {
         config.log.level = "warn".into();
     }
     cirtkit_app::init_logging(&config);
-    let result = measure(&config, &args).await;
-    if let Place::Temporary(dir) = &place {
-        if args.keep {
-            eprintln!("kept the benchmark's data directory {}", dir.display());
-        } else if let Err(e) = std::fs::remove_dir_all(dir) {
-            eprintln!("warning: cannot remove {}: {e}", dir.display());
+    Ok(config)
+}
+
+/// `cirtkit bench pipeline`: a generated Shadowserver report through the whole feed path.
+pub async fn pipeline(mut overrides: Overrides, args: BenchPipelineArgs) -> Result<ExitCode> {
+    let place = place(&mut overrides, false)?;
+    let config = bench_config(&overrides)?;
+    let result = measure_pipeline(&config, &args).await;
+    place.clean(args.keep);
+    result
+}
+
+/// The peak resident memory of this process so far (VmHWM), in bytes, where Linux tells it.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kib * 1024)
+}
+
+async fn measure_pipeline(config: &Config, args: &BenchPipelineArgs) -> Result<ExitCode> {
+    let store = fresh_store(config).await?;
+    let services = Services::new(store.clone(), Arc::new(SystemClock), cirtkit_app::service_settings(config)).await?;
+    let work = std::env::temp_dir().join(format!("cirtkit-bench-feed-{}", std::process::id()));
+    std::fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
+    let file = work.join(cirtkit_feeds::synthetic::FILE_NAME);
+    let generated = Instant::now();
+    {
+        let path = file.clone();
+        let rows = args.rows;
+        tokio::task::spawn_blocking(move || -> Result<()> {
+            let mut out = std::io::BufWriter::new(
+                std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?,
+            );
+            cirtkit_feeds::synthetic::scan_rdp(rows, &mut out).context("cannot write the report")?;
+            std::io::Write::flush(&mut out).context("cannot write the report")?;
+            Ok(())
+        })
+        .await??;
+    }
+    let generation = generated.elapsed();
+    let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or_default();
+    let spec = cirtkit_feeds::FeedSpec::one_off("shadowserver-bench", "shadowserver");
+    let options = cirtkit_feeds::RunOptions { actor: "system:bench".into(), ..Default::default() };
+    let inputs = vec![cirtkit_feeds::collect::Input::file(&file)];
+    let report = cirtkit_feeds::run_feed(&store, &spec, services.index(), &SystemClock, inputs, &options, None).await;
+    let _ = std::fs::remove_dir_all(&work);
+    let report = report?;
+    let rate = report.stored as f64 / report.seconds.max(1e-9);
+    let peak = peak_rss();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "backend": store.backend_name(),
+                "rows": args.rows,
+                "file_bytes": size,
+                "read": report.read,
+                "stored": report.stored,
+                "duplicates": report.duplicates,
+                "quarantined": report.quarantined,
+                "seconds": report.seconds,
+                "events_per_second": rate.round(),
+                "peak_rss_bytes": peak,
+                "batch_records": options.batch_records,
+                "stages": report.stages,
+                "error": report.error,
+            })
+        );
+    } else {
+        println!("backend:          {}", store.backend_name());
+        println!(
+            "generated:        {} rows, {:.1} MiB, in {:.1} s",
+            args.rows,
+            size as f64 / 1048576.0,
+            generation.as_secs_f64()
+        );
+        println!(
+            "pipeline:         read {}, stored {}, {} duplicates, {} quarantined",
+            report.read, report.stored, report.duplicates, report.quarantined
+        );
+        println!("time:             {:.2} s (parse, experts, deduplication, batched writes, ANALYZE)", report.seconds);
+        println!("throughput:       {rate:.0} events/s");
+        for stage in &report.stages {
+            println!(
+                "  stage {:<12} {:>9} in, {:>9} out, {:.2} s",
+                stage.stage, stage.received, stage.emitted, stage.seconds
+            );
+        }
+        match peak {
+            Some(p) => println!("peak memory:      {:.1} MiB (VmHWM)", p as f64 / 1048576.0),
+            None => println!("peak memory:      unknown (no /proc/self/status)"),
+        }
+        if let Some(e) = &report.error {
+            println!("error:            {e}");
         }
     }
-    result
+    store.close().await;
+    Ok(if report.error.is_none() && report.stored == args.rows { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// Requires a database that holds nothing yet, then migrates it.

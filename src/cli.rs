@@ -96,6 +96,16 @@ pub enum Command {
         #[command(subcommand)]
         action: AsnAction,
     },
+    /// Run the feed pipeline: the feeds declared in cirtkit.toml ([[feeds]]) and one-off files.
+    Feed {
+        #[command(subcommand)]
+        action: FeedAction,
+    },
+    /// Stored feed events.
+    Events {
+        #[command(subcommand)]
+        action: EventsAction,
+    },
     /// Measure cirtkit under load, on synthetic data.
     Bench {
         #[command(subcommand)]
@@ -138,6 +148,102 @@ pub enum BenchAction {
     /// Fails when any request does not answer 200; a missed latency target is reported, not fatal.
     #[command(verbatim_doc_comment)]
     Api(BenchApiArgs),
+    /// Generate a Shadowserver scan_rdp report of --rows distinct events, run it through the
+    /// whole feed pipeline (parse, experts, deduplication, batched writes) into a fresh
+    /// database, and report events per second and the peak memory (VmHWM).
+    ///
+    /// By default it works in a fresh temporary directory with SQLite, removed at the end. With
+    /// --database-url postgres://… the events go to that database (its events table must be
+    /// empty) and stay there afterwards.
+    #[command(verbatim_doc_comment)]
+    Pipeline(BenchPipelineArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchPipelineArgs {
+    /// How many rows (each a distinct event) to generate.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub rows: u64,
+    /// Keep the temporary data directory (its path is printed) instead of removing it.
+    #[arg(long)]
+    pub keep: bool,
+    /// Print one JSON object instead of lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FeedAction {
+    /// List the feeds declared in cirtkit.toml, with their last run.
+    List {
+        /// Print one JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the formats the parsers read.
+    Formats,
+    /// Dry run: read a feed's files (or the FILEs given) as its run would, through its parser
+    /// and experts, and show what would be stored and what quarantined. Writes nothing.
+    Test {
+        /// The feed's name.
+        name: String,
+        /// Read these files instead of the collector's.
+        files: Vec<PathBuf>,
+        /// How many events and quarantined records to show.
+        #[arg(long, default_value_t = 5)]
+        samples: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a feed now: collect its files and store their events. A file read before is skipped;
+    /// one a killed run left part-way is resumed after its committed records.
+    Run {
+        /// The feed's name.
+        name: String,
+        /// Print one JSON object: {"read", "stored", "duplicates", "quarantined", "seconds", …}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Store the events of one-off files in the given format, by the same path as feed runs
+    /// (crash-safe, deduplicated, a file read before is skipped). - reads stdin.
+    #[command(verbatim_doc_comment)]
+    Ingest {
+        /// The parser: a format of `cirtkit feed formats`.
+        #[arg(long)]
+        format: String,
+        /// The feed name to file the events under [default: the declared feed of that name
+        /// if any, with its options and experts; else the format's name].
+        #[arg(long, value_name = "NAME")]
+        feed: Option<String>,
+        /// The files, or - for stdin.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Records (events and quarantined ones) per transaction.
+        #[arg(long, default_value_t = 5_000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        batch_records: u64,
+        /// Print one JSON object: {"read", "stored", "duplicates", "quarantined", "seconds", …}.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EventsFormat {
+    /// One event per line, flat JSON with the harmonised field names.
+    Jsonl,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsAction {
+    /// Write stored events to stdout, in the order they were stored.
+    Export {
+        #[arg(long, value_enum)]
+        format: EventsFormat,
+        /// Only this feed's events.
+        #[arg(long, value_name = "NAME")]
+        feed: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

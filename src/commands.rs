@@ -28,6 +28,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     // configuration is read.
     let command = match cli.command {
         Command::Bench { action: BenchAction::Api(args) } => return crate::bench::api(overrides, args).await,
+        Command::Bench { action: BenchAction::Pipeline(args) } => {
+            return crate::bench::pipeline(overrides, args).await;
+        }
         command => command,
     };
     let config = Config::load(&overrides)?;
@@ -55,6 +58,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", config.to_masked_toml());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Feed { action } => crate::feed::feed(&config, services(&config).await?, &operator, action).await,
+        Command::Events { action } => crate::feed::events(services(&config).await?, action).await,
         Command::Bench { .. } => bail!("the benchmark runs before the configuration is read"),
     }
 }

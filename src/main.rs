@@ -5,6 +5,7 @@ mod asn;
 mod bench;
 mod cli;
 mod commands;
+mod feed;
 
 use clap::Parser;
 use std::process::ExitCode;

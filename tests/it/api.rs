@@ -252,6 +252,18 @@ async fn every_route_for_every_role() {
         ),
         (Method::GET, "/api/v1/tokens".into(), None, [200, 200, 403, 200, 403]),
         (Method::POST, "/api/v1/tokens".into(), Some(json!({"name": "second"})), [201, 201, 201, 201, 201]),
+        (Method::GET, "/api/v1/events".into(), None, [200, 200, 200, 200, 200]),
+        (
+            Method::GET,
+            "/api/v1/events?source.ip=192.0.2.0/24&classification.taxonomy=vulnerable&source.asn=AS64500".into(),
+            None,
+            [200, 200, 200, 200, 200],
+        ),
+        (Method::GET, "/api/v1/events?source.ip=somewhere".into(), None, [422, 422, 422, 422, 422]),
+        (Method::GET, "/api/v1/events?classification.type=bogus".into(), None, [422, 422, 422, 422, 422]),
+        (Method::GET, "/api/v1/events?cursor=zzz".into(), None, [422, 422, 422, 422, 422]),
+        (Method::GET, "/api/v1/feeds/runs".into(), None, [200, 200, 200, 200, 403]),
+        (Method::GET, "/api/v1/feeds/quarantine?feed=x".into(), None, [200, 200, 200, 200, 403]),
         (Method::GET, "/api/v1/openapi.json".into(), None, [200, 200, 200, 200, 200]),
     ];
     for (method, path, body, expected) in rows {

@@ -30,6 +30,15 @@ const SUBCOMMANDS: &[&[&str]] = &[
     &["mail", "ingest"],
     &["bench"],
     &["bench", "api"],
+    &["bench", "pipeline"],
+    &["feed"],
+    &["feed", "list"],
+    &["feed", "formats"],
+    &["feed", "test"],
+    &["feed", "run"],
+    &["feed", "ingest"],
+    &["events"],
+    &["events", "export"],
 ];
 
 #[test]

@@ -8,6 +8,7 @@ mod api;
 mod bench;
 mod browser;
 mod cli;
+mod feeds;
 mod mail;
 mod mail_out;
 mod mail_poll;

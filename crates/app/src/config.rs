@@ -39,6 +39,9 @@ pub struct Config {
     pub imap: ImapConfig,
     pub attachments: AttachmentsConfig,
     pub log: LogConfig,
+    /// The feeds (`[[feeds]]`, one table per feed): collector, parser, experts and schedule.
+    /// See `cirtkit_feeds::FeedSpec` for every key.
+    pub feeds: Vec<cirtkit_feeds::FeedSpec>,
 }
 
 /// The HTTP server.
@@ -197,6 +200,7 @@ impl Default for Config {
             imap: ImapConfig::default(),
             attachments: AttachmentsConfig::default(),
             log: LogConfig::default(),
+            feeds: Vec::new(),
         }
     }
 }
@@ -387,6 +391,7 @@ impl Config {
             imap: section(&figment, "imap", &mut errors),
             attachments: section(&figment, "attachments", &mut errors),
             log: section(&figment, "log", &mut errors),
+            feeds: feeds(&figment, &mut errors),
         };
         match overrides.verbosity {
             0 => {}
@@ -437,6 +442,23 @@ impl Config {
         {
             errors.push("server.public_url: must start with https:// or http://".into());
         }
+        let mut names = std::collections::HashSet::new();
+        for (i, feed) in self.feeds.iter().enumerate() {
+            errors.extend(feed.problems(&format!("feeds[{i}]")));
+            if !names.insert(feed.name.as_str()) {
+                errors.push(format!("feeds[{i}].name: another feed is named {:?}", feed.name));
+            }
+        }
+    }
+
+    /// The declared feed named `name`.
+    pub fn feed(&self, name: &str) -> Option<&cirtkit_feeds::FeedSpec> {
+        self.feeds.iter().find(|f| f.name == name)
+    }
+
+    /// Where streams (stdin) are spooled before a feed reads them.
+    pub fn spool_dir(&self) -> PathBuf {
+        self.data_dir.join("spool")
     }
 
     fn check_smtp(&self, errors: &mut Vec<String>) {
@@ -605,6 +627,32 @@ fn check_ca_file(key: &str, path: Option<&Path>, errors: &mut Vec<String>) {
     }
 }
 
+/// The `[[feeds]]` tables, each read on its own, so that every bad feed is reported.
+fn feeds(figment: &Figment, errors: &mut Vec<String>) -> Vec<cirtkit_feeds::FeedSpec> {
+    if figment.find_value("feeds").is_err() {
+        return Vec::new();
+    }
+    let tables = match figment.extract_inner::<Vec<Value>>("feeds") {
+        Ok(t) => t,
+        Err(e) => {
+            errors.extend(e.into_iter().map(|e| describe("feeds", &e)));
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for (i, table) in tables.iter().enumerate() {
+        match table.deserialize::<cirtkit_feeds::FeedSpec>() {
+            Ok(spec) => out.push(spec),
+            Err(e) => errors.extend(e.into_iter().map(|e| {
+                let mut path = vec![format!("feeds[{i}]")];
+                path.extend(e.path.iter().cloned());
+                format!("{}: {}{}", path.join("."), e.kind, origin(figment.get_metadata(table.tag())))
+            })),
+        }
+    }
+    out
+}
+
 /// One extraction error as `section.key: what is wrong (from where)`.
 fn describe(section: &str, e: &figment::Error) -> String {
     let mut path = vec![section];
@@ -697,6 +745,32 @@ mod tests {
             assert!(all.contains(expected), "missing {expected} in:\n{all}");
         }
         assert!(e.0.len() >= 6, "{all}");
+    }
+
+    #[test]
+    fn feeds_are_declared_checked_and_printed() {
+        let o = Overrides { config_file: Some("c.toml".into()), ..Default::default() };
+        let files = [(
+            "c.toml",
+            "[[feeds]]\nname = \"scan\"\nformat = \"shadowserver\"\ninterval_secs = 3600\n\
+             collector = { kind = \"directory\", path = \"/srv/drop\", pattern = \"*.csv\" }\n\
+             [[feeds]]\nname = \"ssh\"\nformat = \"blocklistde\"\noptions = { list = \"ssh\" }\n\
+             experts = [\"dedup\"]\ndedup_window_hours = 48\ncollector = { kind = \"file\", path = \"/srv/ssh.txt\" }\n",
+        )];
+        let c = load(&files, &[], o.clone()).unwrap();
+        assert_eq!(c.feeds.len(), 2);
+        assert_eq!(c.feed("ssh").unwrap().dedup_window_hours, 48);
+        let shown = c.to_masked_toml();
+        assert!(shown.contains("[[feeds]]") && shown.contains("pattern = \"*.csv\""), "{shown}");
+        let files = [(
+            "c.toml",
+            "[[feeds]]\nname = \"scan\"\nformat = \"nope\"\ncolour = 1\ncollector = { kind = \"file\", path = \"/x\" }\n\
+             [[feeds]]\nname = \"x\"\nformat = \"shadowserver\"\nexperts = [\"geoip\"]\ncollector = { kind = \"ftp\" }\n",
+        )];
+        let all = load(&files, &[], o).unwrap_err().to_string();
+        for expected in ["colour", "ftp"] {
+            assert!(all.contains(expected), "missing {expected} in:\n{all}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! server — and sets up logging. The command line (src/main.rs) calls only this crate.
 
 pub mod config;
+pub mod feed_schedule;
 pub mod mail_poll;
 
 pub use config::{Config, ConfigError, LogFormat, Overrides};
@@ -109,11 +110,15 @@ pub async fn open_services_current(config: &Config, clock: Arc<dyn Clock>) -> Re
     Ok(services)
 }
 
-/// The running server, and the mailbox poller when `[imap]` is configured.
+/// The running server, the mailbox poller when `[imap]` is configured, and the feeds that
+/// have a schedule.
 pub struct Application {
     listener: TcpListener,
     state: cirtkit_web::WebState,
     mailbox: Option<(cirtkit_mailbox::ImapSettings, Duration)>,
+    feeds: Vec<cirtkit_feeds::FeedSpec>,
+    feed_metrics: cirtkit_feeds::FeedMetrics,
+    spool_dir: std::path::PathBuf,
 }
 
 impl Application {
@@ -127,14 +132,24 @@ impl Application {
             git_commit: option_env!("CIRTKIT_GIT_COMMIT").unwrap_or("unknown"),
         };
         let mailbox = config.imap_settings().map(|imap| (imap, config.imap_interval()));
-        let state =
-            cirtkit_web::WebState::new(services, build).with_plain_http_sessions(config.server.plain_http_sessions);
+        let mut metrics = cirtkit_web::Metrics::new(&build);
+        let feed_metrics = cirtkit_feeds::FeedMetrics::default();
+        feed_metrics.register(metrics.registry_mut());
+        let state = cirtkit_web::WebState::with_metrics(services, metrics)
+            .with_plain_http_sessions(config.server.plain_http_sessions);
         if config.server.plain_http_sessions {
             tracing::warn!(
                 "web sessions over plain HTTP are allowed (server.plain_http_sessions): use it on a trusted LAN only"
             );
         }
-        Ok(Application { listener, state, mailbox })
+        Ok(Application {
+            listener,
+            state,
+            mailbox,
+            feeds: config.feeds.iter().filter(|f| f.interval_secs.is_some()).cloned().collect(),
+            feed_metrics,
+            spool_dir: config.spool_dir(),
+        })
     }
 
     /// The address actually bound (useful with port 0).
@@ -149,8 +164,28 @@ impl Application {
         let poller = self.mailbox.map(|(imap, interval)| {
             let services = self.state.services().clone();
             let who = cirtkit_service::Principal::System("mail-poll");
-            tokio::spawn(mail_poll::poll_until_stopped(services, who, imap, interval, stopped, mail_poll::log_message))
+            tokio::spawn(mail_poll::poll_until_stopped(
+                services,
+                who,
+                imap,
+                interval,
+                stopped.clone(),
+                mail_poll::log_message,
+            ))
         });
+        let feeds: Vec<_> = self
+            .feeds
+            .into_iter()
+            .map(|spec| {
+                tokio::spawn(feed_schedule::run_on_schedule(
+                    self.state.services().clone(),
+                    spec,
+                    self.spool_dir.clone(),
+                    self.feed_metrics.clone(),
+                    stopped.clone(),
+                ))
+            })
+            .collect();
         let shutdown = async move {
             shutdown.await;
             let _ = stop.send(true);
@@ -160,6 +195,11 @@ impl Application {
             && let Err(e) = poller.await
         {
             tracing::error!(error = %e, "the mailbox poller ended abnormally");
+        }
+        for feed in feeds {
+            if let Err(e) = feed.await {
+                tracing::error!(error = %e, "a feed schedule ended abnormally");
+            }
         }
         served.map_err(AppError::io("the server stopped"))
     }

@@ -6,6 +6,7 @@ mod accounts;
 mod attachments;
 mod constituency;
 mod error;
+mod events;
 mod incidents;
 mod intake;
 mod partners;

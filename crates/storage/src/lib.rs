@@ -18,6 +18,7 @@ mod partners;
 mod sessions;
 #[macro_use]
 mod search;
+mod events;
 mod stats;
 mod synthetic;
 mod url;
@@ -29,6 +30,10 @@ mod tests;
 pub use attachments::{AttachmentRecord, MailDirection};
 pub use audit::{AuditEntry, AuditVerification};
 pub use error::StorageError;
+pub use events::{
+    EventQuery, FeedBatch, FeedFileRecord, FeedFileState, FeedRunRecord, HttpValidators, NewEvent, NewQuarantine,
+    QuarantineRecord, StoredEvent,
+};
 pub use incidents::IncidentLink;
 pub use migrations::SchemaStatus;
 pub use sessions::SessionRecord;
@@ -58,6 +63,8 @@ enum Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     backend: Backend,
+    /// The daily event partitions known to exist (PostgreSQL), so each is created once.
+    known_partitions: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<chrono::NaiveDate>>>,
 }
 
 /// How many of each thing the store holds.
@@ -127,7 +134,7 @@ impl Store {
                 Backend::Postgres(pool)
             }
         };
-        Ok(Store { backend })
+        Ok(Store { backend, known_partitions: Default::default() })
     }
 
     /// `sqlite` or `postgres`.

@@ -28,7 +28,7 @@ use std::net::IpAddr;
 /// An address as a key that sorts in address order: 16 bytes, IPv4 as `::ffff:a.b.c.d`.
 pub(crate) type IpKey = [u8; 16];
 
-fn ip_key(ip: IpAddr) -> IpKey {
+pub(crate) fn ip_key(ip: IpAddr) -> IpKey {
     match ip {
         IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
         IpAddr::V6(a) => a.octets(),

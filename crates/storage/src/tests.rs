@@ -149,6 +149,7 @@ store_tests!(
     incident_updates_are_stored_searchable_and_refused_when_stale,
     attachments_keep_their_bytes_and_mail_threads_by_message_id,
     journal_entries_inserted_together_are_all_searchable,
+    feed_batches_commit_with_their_progress_and_list_by_filters,
 );
 
 /// The synthetic loader inserts many journal entries of many incidents in one statement (on
@@ -173,6 +174,134 @@ async fn journal_entries_inserted_together_are_all_searchable(store: &Store) {
     assert!(!page.is_empty());
     assert!(page.windows(2).all(|w| w[0].id > w[1].id), "newest first");
     assert!(page.iter().all(|i| i.organisations.contains(&OrganisationId(2))));
+}
+
+fn new_event(feed: &str, n: u32, observed: DateTime<Utc>) -> crate::NewEvent {
+    let ip: std::net::IpAddr = format!("198.51.100.{}", n % 256).parse().unwrap();
+    crate::NewEvent {
+        feed: feed.into(),
+        time_observation: observed,
+        time_source: Some(observed - chrono::Duration::hours(1)),
+        classification_type: Some(if n.is_multiple_of(2) { "vulnerable-system" } else { "infected-system" }.into()),
+        taxonomy: Some(if n.is_multiple_of(2) { "vulnerable" } else { "malicious-code" }.into()),
+        source_ip: Some(ip),
+        source_asn: Some(64500 + n % 3),
+        organisation: (n.is_multiple_of(5)).then_some(OrganisationId(7)),
+        dedup_hash: u64::MAX - u64::from(n),
+        payload: format!(
+            "{{\"feed.name\":\"{feed}\",\"source.ip\":\"{ip}\",\"extra.n\":{n},\"comment\":\"tab\\there\\\\\"}}"
+        ),
+    }
+}
+
+async fn feed_batches_commit_with_their_progress_and_list_by_filters(store: &Store) {
+    let observed = t(2026, 3, 1);
+    let file = store.open_feed_file("scan", "ab12", Some("scan.csv"), 1234, observed).await.unwrap();
+    assert_eq!((file.state, file.rows_committed), (crate::FeedFileState::Partial, 0));
+    let again = store.open_feed_file("scan", "ab12", Some("other.csv"), 1234, t(2026, 3, 2)).await.unwrap();
+    assert_eq!((again.id, again.first_seen), (file.id, observed), "the same content is the same file");
+
+    let batch = |range: std::ops::Range<u32>, rows: u64, done: bool, observed: DateTime<Utc>| crate::FeedBatch {
+        file_id: file.id,
+        rows_committed: rows,
+        done,
+        events: range.map(|n| new_event("scan", n, observed)).collect(),
+        quarantined: if done {
+            vec![crate::NewQuarantine {
+                feed: "scan".into(),
+                file: Some("scan.csv".into()),
+                line: 42,
+                code: "pipeline.field_invalid".into(),
+                reason: "source.ip \"x\": not an address".into(),
+                raw: "x,\ty".into(),
+            }]
+        } else {
+            vec![]
+        },
+        at: observed,
+    };
+    store.commit_feed_batch(&batch(0..300, 300, false, observed)).await.unwrap();
+    let f = store.feed_file("scan", "ab12").await.unwrap().unwrap();
+    assert_eq!((f.state, f.rows_committed), (crate::FeedFileState::Partial, 300));
+    // A second day: on PostgreSQL, a second partition.
+    store.commit_feed_batch(&batch(300..500, 501, true, t(2026, 3, 2))).await.unwrap();
+    let f = store.feed_file("scan", "ab12").await.unwrap().unwrap();
+    assert_eq!((f.state, f.rows_committed), (crate::FeedFileState::Done, 501));
+    assert_eq!(store.counts().await.unwrap().events, 500);
+
+    let window = store.dedup_window(t(2026, 3, 2)).await.unwrap();
+    assert_eq!(window.len(), 200);
+    assert!(window.iter().all(|(h, _)| *h >= u64::MAX - 500), "hashes read back as u64");
+    assert_eq!(store.prune_dedup(t(2026, 3, 2)).await.unwrap(), 300);
+    assert_eq!(store.dedup_window(t(2020, 1, 1)).await.unwrap().len(), 200);
+
+    let page =
+        |q: crate::EventQuery| async move { store.events_page(&crate::EventQuery { limit: 1000, ..q }).await.unwrap() };
+    let all = page(Default::default()).await;
+    assert_eq!(all.len(), 500);
+    assert!(all.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    let first: serde_json::Value = serde_json::from_str(&all[499].payload).unwrap();
+    assert_eq!(first["comment"], "tab\there\\", "payload escapes survive COPY");
+    let by = |q: crate::EventQuery| async move { page(q).await.len() };
+    assert_eq!(by(crate::EventQuery { taxonomies: vec!["vulnerable".into()], ..Default::default() }).await, 250);
+    assert_eq!(
+        by(crate::EventQuery { classification_types: vec!["infected-system".into()], ..Default::default() }).await,
+        250
+    );
+    assert_eq!(
+        by(crate::EventQuery { source: Some("198.51.100.0/30".parse().unwrap()), ..Default::default() }).await,
+        8
+    );
+    assert_eq!(
+        by(crate::EventQuery { source: Some("198.51.100.7/32".parse().unwrap()), ..Default::default() }).await,
+        2
+    );
+    assert_eq!(by(crate::EventQuery { source: Some("2001:db8::/32".parse().unwrap()), ..Default::default() }).await, 0);
+    assert_eq!(by(crate::EventQuery { source_asn: Some(64500), ..Default::default() }).await, 167);
+    assert_eq!(by(crate::EventQuery { organisation: Some(OrganisationId(7)), ..Default::default() }).await, 100);
+    assert_eq!(by(crate::EventQuery { observed_after: Some(t(2026, 3, 2)), ..Default::default() }).await, 200);
+    assert_eq!(by(crate::EventQuery { source_before: Some(t(2026, 3, 1)), ..Default::default() }).await, 300);
+    assert_eq!(by(crate::EventQuery { feeds: vec!["other".into()], ..Default::default() }).await, 0);
+    let next = store
+        .events_page(&crate::EventQuery { limit: 10, before_id: Some(all[9].id), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(next.iter().map(|e| e.id).collect::<Vec<_>>(), all[10..20].iter().map(|e| e.id).collect::<Vec<_>>());
+    let exported = store.events_after(0, Some("scan"), 100_000).await.unwrap();
+    assert_eq!(exported.len(), 500);
+    assert!(exported.windows(2).all(|w| w[0].id < w[1].id));
+
+    let q = store.quarantine_page(Some("scan"), None, 10).await.unwrap();
+    assert_eq!((q.len(), q[0].line, q[0].raw.as_str()), (1, 42, "x,\ty"));
+
+    let run = crate::FeedRunRecord {
+        id: 0,
+        feed: "scan".into(),
+        started_at: observed,
+        finished_at: observed,
+        files: 1,
+        files_skipped: 0,
+        read: 501,
+        stored: 500,
+        duplicates: 0,
+        dropped: 0,
+        quarantined: 1,
+        seconds: 0.25,
+        error: None,
+    };
+    let mut tx = store.begin("cli:test", observed).await.unwrap();
+    let id = tx.record_feed_run(&run).await.unwrap();
+    tx.commit().await.unwrap();
+    let runs = store.feed_runs(None, 10).await.unwrap();
+    assert_eq!(runs, vec![crate::FeedRunRecord { id, ..run }]);
+    assert!(store.verify_audit().await.unwrap().is_intact());
+
+    store.fail_feed_file(file.id, "unreadable", observed).await.unwrap();
+    assert_eq!(store.feed_file("scan", "ab12").await.unwrap().unwrap().state, crate::FeedFileState::Failed);
+    let v = crate::HttpValidators { etag: Some("\"x\"".into()), last_modified: None };
+    store.set_http_validators("scan", "https://feed.example/x", &v).await.unwrap();
+    assert_eq!(store.http_validators("scan", "https://feed.example/x").await.unwrap(), v);
+    assert_eq!(store.http_validators("scan", "https://feed.example/y").await.unwrap(), Default::default());
 }
 
 async fn attachments_keep_their_bytes_and_mail_threads_by_message_id(store: &Store) {

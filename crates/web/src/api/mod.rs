@@ -10,6 +10,7 @@ pub(crate) mod attachments;
 mod auth;
 mod constituency;
 mod error;
+mod events;
 mod incidents;
 
 pub use auth::Caller;
@@ -60,6 +61,9 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/api/v1/incidents/{incident}/attachments", get(attachments::list))
         .route("/api/v1/incidents/{incident}/attachments/{id}", get(attachments::download))
         .route("/api/v1/observables/search", get(incidents::search_observable))
+        .route("/api/v1/events", get(events::list))
+        .route("/api/v1/feeds/runs", get(events::runs))
+        .route("/api/v1/feeds/quarantine", get(events::quarantine))
         .route("/api/v1/lookup", get(constituency::lookup))
         .route("/api/v1/organisations", get(constituency::list).post(constituency::create))
         .route("/api/v1/organisations/{id}", get(constituency::read).put(constituency::update))
@@ -86,6 +90,7 @@ pub(crate) fn routes() -> Router<WebState> {
         incidents::search_observable, constituency::lookup, constituency::list, constituency::create,
         constituency::read, constituency::update, accounts::list_users, accounts::create_user, accounts::read_user, accounts::update_user, accounts::set_password,
         accounts::list_tokens, accounts::create_token, accounts::revoke_token,
+        events::list, events::runs, events::quarantine,
     ),
     components(schemas(error::ErrorBody)),
     modifiers(&BearerAuth),
@@ -93,6 +98,7 @@ pub(crate) fn routes() -> Router<WebState> {
         (name = "incidents", description = "Incidents, their journal, observables, links and attachments"),
         (name = "constituency", description = "The organisations the CIRT serves, and who owns what"),
         (name = "accounts", description = "Users and API tokens"),
+        (name = "events", description = "Harmonised feed events, feed runs and the quarantine"),
     )
 )]
 pub struct ApiDoc;

@@ -1,0 +1,303 @@
+//! `cirtkit feed …` and `cirtkit events export`: the feed pipeline from the command line. Runs
+//! write through `cirtkit_feeds` exactly as `serve` does; the run is audited as the operator.
+
+use crate::cli::{EventsAction, EventsFormat, FeedAction};
+use anyhow::{Context, Result, anyhow, bail};
+use cirtkit_app::Config;
+use cirtkit_feeds::collect::{self, Input};
+use cirtkit_feeds::run::{Progress, RunOptions, RunReport, load_dedup};
+use cirtkit_feeds::{FeedSpec, dry_run, run_feed};
+use cirtkit_service::{Principal, Services};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+pub async fn feed(config: &Config, services: Services, operator: &Principal, action: FeedAction) -> Result<ExitCode> {
+    match action {
+        FeedAction::List { json } => list(config, &services, json).await,
+        FeedAction::Formats => {
+            for spec in cirtkit_feeds::pipeline::formats() {
+                println!("{:<24} {}", spec.format, spec.description);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        FeedAction::Test { name, files, samples, json } => test(config, &services, &name, files, samples, json).await,
+        FeedAction::Run { name, json } => {
+            let spec = declared(config, &name)?.clone();
+            let spool = config.spool_dir();
+            let collect_spec = spec.clone();
+            let inputs = tokio::task::spawn_blocking(move || collect::collect(&collect_spec, &spool)).await??;
+            run(&services, operator, &spec, inputs, RunOptions::default().batch_records, json).await
+        }
+        FeedAction::Ingest { format, feed, files, batch_records, json } => {
+            let name = feed.unwrap_or_else(|| format.clone());
+            let spec = match config.feed(&name) {
+                Some(spec) if spec.format != format => {
+                    bail!("the feed {name:?} reads the format {:?}, not {format:?}", spec.format)
+                }
+                Some(spec) => spec.clone(),
+                None => {
+                    let spec = FeedSpec::one_off(&name, &format);
+                    let problems = spec.problems("--feed/--format");
+                    if !problems.is_empty() {
+                        bail!("{}", problems.join("; "));
+                    }
+                    spec
+                }
+            };
+            let mut inputs = Vec::new();
+            for file in files {
+                if file.as_os_str() == "-" {
+                    let spool = config.spool_dir();
+                    inputs.push(
+                        tokio::task::spawn_blocking(move || {
+                            collect::spool(&mut std::io::stdin().lock(), &spool, "stdin")
+                        })
+                        .await??,
+                    );
+                } else if file.is_file() {
+                    inputs.push(Input::file(&file));
+                } else {
+                    bail!("{} is not a readable file", file.display());
+                }
+            }
+            let batch = usize::try_from(batch_records).unwrap_or(usize::MAX);
+            run(&services, operator, &spec, inputs, batch, json).await
+        }
+    }
+}
+
+fn declared<'c>(config: &'c Config, name: &str) -> Result<&'c FeedSpec> {
+    config.feed(name).ok_or_else(|| {
+        let known: Vec<&str> = config.feeds.iter().map(|f| f.name.as_str()).collect();
+        if known.is_empty() {
+            anyhow!("no feed is named {name:?}: no feeds are declared ([[feeds]] in cirtkit.toml)")
+        } else {
+            anyhow!("no feed is named {name:?}; declared: {}", known.join(", "))
+        }
+    })
+}
+
+fn collector_kind(spec: &FeedSpec) -> &'static str {
+    match spec.collector {
+        cirtkit_feeds::CollectorSpec::File { .. } => "file",
+        cirtkit_feeds::CollectorSpec::Directory { .. } => "directory",
+        cirtkit_feeds::CollectorSpec::Stdin => "stdin",
+    }
+}
+
+async fn list(config: &Config, services: &Services, json: bool) -> Result<ExitCode> {
+    let mut rows = Vec::new();
+    for spec in &config.feeds {
+        let last = services.store().feed_runs(Some(&spec.name), 1).await?.into_iter().next();
+        rows.push((spec, last));
+    }
+    if json {
+        let out: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(spec, last)| {
+                serde_json::json!({
+                    "name": spec.name,
+                    "format": spec.format,
+                    "collector": collector_kind(spec),
+                    "interval_secs": spec.interval_secs,
+                    "experts": spec.experts,
+                    "last_run": last,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        println!("No feeds are declared: add [[feeds]] tables to cirtkit.toml (see docs/configuration.md).");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{:<24} {:<16} {:<10} {:<10} LAST RUN", "NAME", "FORMAT", "COLLECTOR", "EVERY");
+    for (spec, last) in rows {
+        let every = spec.interval_secs.map_or_else(|| "on demand".to_owned(), |s| format!("{s}s"));
+        let last = match last {
+            Some(r) => format!(
+                "{} stored {}, {} duplicates, {} quarantined{}",
+                r.finished_at.format("%Y-%m-%d %H:%M UTC"),
+                r.stored,
+                r.duplicates,
+                r.quarantined,
+                r.error.map(|e| format!(" (error: {e})")).unwrap_or_default()
+            ),
+            None => "never".into(),
+        };
+        println!("{:<24} {:<16} {:<10} {:<10} {last}", spec.name, spec.format, collector_kind(spec), every);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn test(
+    config: &Config,
+    services: &Services,
+    name: &str,
+    files: Vec<PathBuf>,
+    samples: usize,
+    json: bool,
+) -> Result<ExitCode> {
+    let spec = declared(config, name)?.clone();
+    let inputs = if files.is_empty() {
+        let (spool, collect_spec) = (config.spool_dir(), spec.clone());
+        tokio::task::spawn_blocking(move || collect::collect(&collect_spec, &spool)).await??
+    } else {
+        files.iter().map(|f| Input::file(f)).collect()
+    };
+    let now = services.clock().now();
+    let dedup = load_dedup(services.store(), &spec, now).await?;
+    let index = services.index();
+    let shown = inputs.clone();
+    let out = tokio::task::spawn_blocking(move || dry_run(&spec, &shown, &index, dedup, now, samples)).await??;
+    for input in inputs.iter().filter(|i| i.spooled) {
+        let _ = std::fs::remove_file(&input.path);
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!("Dry run of {name} over {} file(s): nothing was written.", out.files.len());
+        println!(
+            "read {}: {} events would be stored, {} duplicates, {} dropped, {} quarantined",
+            out.read, out.events, out.duplicates, out.dropped, out.quarantined
+        );
+        for (reason, n) in &out.dropped_by {
+            println!("  dropped ({reason}): {n}");
+        }
+        for e in &out.errors {
+            println!("  file error: {e}");
+        }
+        if !out.samples.is_empty() {
+            println!("First events:");
+            for s in &out.samples {
+                println!("  {s}");
+            }
+        }
+        if !out.quarantine_samples.is_empty() {
+            println!("First quarantined records:");
+            for q in &out.quarantine_samples {
+                println!("  {} line {}: {}", q.file.as_deref().unwrap_or("-"), q.line, q.reason);
+            }
+        }
+    }
+    Ok(if out.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// A progress bar on stderr while the run goes, when stderr is a terminal.
+fn progress_bar(progress: Arc<Progress>) -> Option<(indicatif::ProgressBar, tokio::task::JoinHandle<()>)> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}) {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    let shown = bar.clone();
+    let ticker = tokio::spawn(async move {
+        loop {
+            shown.set_length(progress.total_bytes.load(Ordering::Relaxed));
+            shown.set_position(progress.bytes.load(Ordering::Relaxed));
+            shown.set_message(format!("{} stored", progress.stored.load(Ordering::Relaxed)));
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    });
+    Some((bar, ticker))
+}
+
+pub async fn run(
+    services: &Services,
+    operator: &Principal,
+    spec: &FeedSpec,
+    inputs: Vec<Input>,
+    batch_records: usize,
+    json: bool,
+) -> Result<ExitCode> {
+    let progress = Arc::new(Progress::default());
+    let bar = if json { None } else { progress_bar(progress.clone()) };
+    let options = RunOptions { actor: operator.actor(), batch_records };
+    let report =
+        run_feed(services.store(), spec, services.index(), services.clock(), inputs, &options, Some(progress)).await;
+    if let Some((bar, ticker)) = bar {
+        ticker.abort();
+        bar.finish_and_clear();
+    }
+    let report = report?;
+    print_report(&report, json)?;
+    Ok(if report.error.is_none() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+pub fn print_report(r: &RunReport, json: bool) -> Result<()> {
+    if json {
+        let files_skipped = r.files.iter().filter(|f| f.outcome == cirtkit_feeds::FileOutcome::Skipped).count();
+        println!(
+            "{}",
+            serde_json::json!({
+                "read": r.read,
+                "stored": r.stored,
+                "duplicates": r.duplicates,
+                "quarantined": r.quarantined,
+                "seconds": r.seconds,
+                "dropped": r.dropped,
+                "feed": r.feed,
+                "files": r.files.len(),
+                "files_skipped": files_skipped,
+                "error": r.error,
+            })
+        );
+        return Ok(());
+    }
+    for f in &r.files {
+        let how = match &f.outcome {
+            cirtkit_feeds::FileOutcome::Read => "read".to_owned(),
+            cirtkit_feeds::FileOutcome::Resumed { from } => format!("resumed after record {from}"),
+            cirtkit_feeds::FileOutcome::Skipped => "read before: skipped".to_owned(),
+            cirtkit_feeds::FileOutcome::Failed { error } => format!("failed: {error}"),
+        };
+        println!(
+            "{}: {how}; {} read, {} stored, {} duplicates, {} dropped, {} quarantined",
+            f.name, f.read, f.stored, f.duplicates, f.dropped, f.quarantined
+        );
+    }
+    println!(
+        "{}: stored {} of {} records ({} duplicates, {} dropped, {} quarantined) in {:.2} s.",
+        r.feed, r.stored, r.read, r.duplicates, r.dropped, r.quarantined, r.seconds
+    );
+    if let Some(e) = &r.error {
+        eprintln!("error: {e}");
+    }
+    Ok(())
+}
+
+pub async fn events(services: Services, action: EventsAction) -> Result<ExitCode> {
+    let EventsAction::Export { format: EventsFormat::Jsonl, feed } = action;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut after = 0;
+    loop {
+        let page = services.store().events_after(after, feed.as_deref(), 10_000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for e in &page {
+            // The harmonised writer's form (keys in order), whichever database kept it.
+            let line = cirtkit_feeds::pipeline::Event::from_json_str(&e.payload)
+                .map(|ev| ev.to_json_line())
+                .unwrap_or_else(|_| e.payload.clone());
+            if let Err(err) = writeln!(out, "{line}") {
+                if err.kind() == std::io::ErrorKind::BrokenPipe {
+                    return Ok(ExitCode::SUCCESS);
+                }
+                return Err(err).context("cannot write the events");
+            }
+        }
+    }
+    match out.flush() {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err).context("cannot write the events"),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}

@@ -1,0 +1,168 @@
+//! The feed pipeline from the command line: `feed ingest`, `feed test`/`run`/`list`,
+//! `events export`, and the promise that a run killed at any point and started again stores
+//! every event exactly once.
+
+use crate::support::{Instance, PgSchema, json, write};
+use std::collections::BTreeSet;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// An exported event line without `time.observation`, which differs between two databases.
+fn without_observation(line: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+    v.as_object_mut().unwrap().remove("time.observation");
+    v.to_string()
+}
+
+#[test]
+fn feed_ingest_stores_once_counts_duplicates_and_exports_harmonised_events() {
+    let i = Instance::sqlite();
+    i.ok(&["init"]);
+    let file = write(i.dir.path(), "ssh.txt", "192.0.2.1\n192.0.2.1\nnot an address\n192.0.2.7\n");
+    let f = file.to_str().unwrap();
+    let out = json(&i.ok(&["feed", "ingest", "--format", "blocklistde", "--feed", "blocklist", "--json", f]));
+    for (key, want) in [("read", 4), ("stored", 2), ("duplicates", 1), ("quarantined", 1), ("files_skipped", 0)] {
+        assert_eq!(out[key], want, "{key} in {out}");
+    }
+    assert!(out["seconds"].as_f64().unwrap() >= 0.0);
+    let again = json(&i.ok(&["feed", "ingest", "--format", "blocklistde", "--feed", "blocklist", "--json", f]));
+    assert_eq!((again["stored"].as_u64(), again["files_skipped"].as_u64()), (Some(0), Some(1)), "seen before");
+    let same = std::fs::read(&file).unwrap();
+    let out = i.run_with_stdin(&["feed", "ingest", "--format", "blocklistde", "--feed", "blocklist", "-"], &same);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("read before: skipped"), "stdin with the same content: {text}");
+
+    let exported = i.ok(&["events", "export", "--format", "jsonl"]);
+    let lines: Vec<&str> = exported.lines().collect();
+    assert_eq!(lines.len(), 2, "{exported}");
+    let first: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(first["source.ip"], "192.0.2.1");
+    assert_eq!(first["feed.name"], "blocklist");
+    assert_eq!(first["classification.taxonomy"], "intrusion-attempts", "{first}");
+    let status = json(&i.ok(&["status", "--json"]));
+    assert_eq!(status["events"], 2);
+    let refused = i.fails(&["feed", "ingest", "--format", "nope", f]);
+    assert!(refused.contains("pipeline.format_unknown"), "{refused}");
+    let audit = i.ok(&["audit", "verify"]);
+    assert!(audit.contains("intact"), "{audit}");
+}
+
+#[test]
+fn declared_feeds_are_listed_tested_and_run() {
+    let i = Instance::sqlite();
+    let drop = i.dir.path().join("drop");
+    std::fs::create_dir_all(&drop).unwrap();
+    write(&drop, "a-ssh.txt", "192.0.2.1\n192.0.2.2\nbad line\n");
+    write(&drop, "b-ssh.txt", "192.0.2.2\n192.0.2.3\n");
+    std::fs::create_dir_all(i.data_dir()).unwrap();
+    write(
+        &i.data_dir(),
+        "cirtkit.toml",
+        &format!(
+            "[[feeds]]\nname = \"ssh\"\nformat = \"blocklistde\"\noptions = {{ list = \"ssh\" }}\ninterval_secs = 600\n\
+             collector = {{ kind = \"directory\", path = \"{}\", pattern = \"*.txt\" }}\n",
+            drop.display()
+        ),
+    );
+    i.ok(&["init"]);
+    let list = i.ok(&["feed", "list"]);
+    assert!(list.contains("ssh") && list.contains("directory") && list.contains("never"), "{list}");
+    let dry = json(&i.ok(&["feed", "test", "ssh", "--json"]));
+    assert_eq!(
+        (dry["events"].as_u64(), dry["duplicates"].as_u64(), dry["quarantined"].as_u64()),
+        (Some(3), Some(1), Some(1))
+    );
+    assert_eq!(json(&i.ok(&["status", "--json"]))["events"], 0, "a dry run writes nothing");
+    let run = json(&i.ok(&["feed", "run", "ssh", "--json"]));
+    assert_eq!((run["stored"].as_u64(), run["files"].as_u64()), (Some(3), Some(2)));
+    write(&drop, "c-ssh.txt", "192.0.2.9\n");
+    let run = json(&i.ok(&["feed", "run", "ssh", "--json"]));
+    assert_eq!((run["stored"].as_u64(), run["files_skipped"].as_u64()), (Some(1), Some(2)), "{run}");
+    let list = json(&i.ok(&["feed", "list", "--json"]));
+    assert_eq!(list[0]["last_run"]["stored"], 1);
+    let missing = i.fails(&["feed", "run", "nope"]);
+    assert!(missing.contains("declared: ssh"), "{missing}");
+}
+
+/// Rows of the generated report: enough for several batches in a debug build.
+const ROWS: u64 = 200_000;
+const BATCH: &str = "5000";
+
+async fn count_events(url: &str) -> i64 {
+    let query = "SELECT COUNT(*) FROM events";
+    if url.starts_with("sqlite:") {
+        let Ok(mut c) = <sqlx::SqliteConnection as sqlx::Connection>::connect(url).await else { return 0 };
+        sqlx::query_scalar(query).fetch_one(&mut c).await.unwrap_or(0)
+    } else {
+        let Ok(mut c) = <sqlx::PgConnection as sqlx::Connection>::connect(url).await else { return 0 };
+        sqlx::query_scalar(query).fetch_one(&mut c).await.unwrap_or(0)
+    }
+}
+
+async fn killed_and_resumed(clean: &Instance, killed: &Instance, url: impl Fn(&Instance) -> String) {
+    let report = clean.dir.path().join(cirtkit_feeds::synthetic::FILE_NAME);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&report).unwrap());
+    cirtkit_feeds::synthetic::scan_rdp(ROWS, &mut out).unwrap();
+    std::io::Write::flush(&mut out).unwrap();
+    drop(out);
+    let f = report.to_str().unwrap();
+    let ingest = ["feed", "ingest", "--format", "shadowserver", "--batch-records", BATCH, "--json", f];
+
+    // A clean, uninterrupted run, for comparison.
+    clean.ok(&["init"]);
+    let whole = json(&clean.ok(&ingest));
+    assert_eq!(whole["stored"], ROWS, "{whole}");
+
+    // The same file, killed with SIGKILL once some batches are committed.
+    killed.ok(&["init"]);
+    let mut child = killed.command(&ingest).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let target = (ROWS / 4) as i64;
+    let mut seen = 0;
+    while seen < target {
+        assert!(Instant::now() < deadline, "no progress: {seen} events after 300 s");
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before it could be killed ({seen} events)");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        seen = count_events(&url(killed)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let committed = count_events(&url(killed)).await;
+    assert!(committed > 0 && committed < ROWS as i64, "killed part-way: {committed}");
+
+    let resumed = json(&killed.ok(&ingest));
+    assert_eq!(resumed["stored"].as_i64().unwrap(), ROWS as i64 - committed, "only what was not committed: {resumed}");
+    assert_eq!(count_events(&url(killed)).await, ROWS as i64);
+    let again = json(&killed.ok(&ingest));
+    assert_eq!((again["stored"].as_u64(), again["files_skipped"].as_u64()), (Some(0), Some(1)));
+
+    let export = |i: &Instance| -> Vec<String> {
+        let text = i.ok(&["events", "export", "--format", "jsonl"]);
+        let mut lines: Vec<String> = text.lines().map(without_observation).collect();
+        lines.sort();
+        lines
+    };
+    let (a, b) = (export(clean), export(killed));
+    assert_eq!(b.len() as u64, ROWS);
+    assert_eq!(b.iter().collect::<BTreeSet<_>>().len() as u64, ROWS, "no event twice");
+    assert!(a == b, "the killed and resumed run stored exactly what the clean run stored");
+}
+
+#[tokio::test]
+async fn a_run_killed_at_any_point_stores_every_event_once_on_sqlite() {
+    let (clean, killed) = (Instance::sqlite(), Instance::sqlite());
+    killed_and_resumed(&clean, &killed, |i| format!("sqlite://{}", i.sqlite_file().display())).await;
+}
+
+#[tokio::test]
+async fn a_run_killed_at_any_point_stores_every_event_once_on_postgres() {
+    let Some(a) = PgSchema::create("feed_clean").await else { return };
+    let Some(b) = PgSchema::create("feed_killed").await else { return };
+    let clean = Instance { dir: tempfile::tempdir().unwrap(), database_url: Some(a.url.clone()) };
+    let killed = Instance { dir: tempfile::tempdir().unwrap(), database_url: Some(b.url.clone()) };
+    let url = b.url.clone();
+    killed_and_resumed(&clean, &killed, move |_| url.clone()).await;
+    a.drop_schema().await;
+    b.drop_schema().await;
+}
