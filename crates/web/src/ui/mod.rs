@@ -16,6 +16,7 @@ mod admin;
 mod assets;
 mod auth;
 mod dashboard;
+mod events;
 pub(crate) mod i18n;
 mod incidents;
 mod organisations;
@@ -56,6 +57,8 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/incidents/{key}/observables", post(incidents::add_observable))
         .route("/incidents/{key}/merge", post(incidents::merge))
         .route("/incidents/{key}/attachments/{id}", get(incidents::attachment))
+        .route("/events", get(events::list))
+        .route("/feeds", get(events::feeds))
         .route("/organisations", get(organisations::list))
         .route("/organisations/{id}", get(organisations::page))
         .route("/admin/users", get(admin::users).post(admin::create_user))

@@ -1,0 +1,288 @@
+//! Feed events in the interface: the list with filters (feed, classification, a source address
+//! or network, AS, organisation, observation time), and the feeds' page (recent runs with their
+//! counts and errors, and the quarantine: what could not be parsed, with the reason and line).
+
+use super::incidents::Choice;
+use super::{Chrome, OrPage, Viewer, render, url_encode, when};
+use crate::WebState;
+use axum::{
+    extract::{Query, State},
+    response::Response,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use cirtkit_domain::OrganisationId;
+use cirtkit_pipeline::{ClassificationType, Taxonomy};
+use cirtkit_service::storage::EventQuery;
+use serde::Deserialize;
+
+const PAGE_SIZE: u32 = 50;
+
+/// The list's filters, as the form sends them.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Filter {
+    #[serde(default)]
+    feed: String,
+    #[serde(default)]
+    r#type: String,
+    #[serde(default)]
+    taxonomy: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    asn: String,
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    observed_from: String,
+    #[serde(default)]
+    observed_to: String,
+    cursor: Option<String>,
+}
+
+impl Filter {
+    fn query(&self) -> Result<EventQuery, &'static str> {
+        let mut q = EventQuery::default();
+        if !self.feed.trim().is_empty() {
+            q.feeds = vec![self.feed.trim().to_owned()];
+        }
+        if !self.r#type.is_empty() {
+            q.classification_types =
+                vec![ClassificationType::parse(&self.r#type).ok_or("events-type")?.as_str().to_owned()];
+        }
+        if !self.taxonomy.is_empty() {
+            q.taxonomies = vec![Taxonomy::parse(&self.taxonomy).ok_or("events-taxonomy")?.as_str().to_owned()];
+        }
+        let source = self.source.trim();
+        if !source.is_empty() {
+            let net = source
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| source.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| "events-source")?;
+            q.source = Some(net.trunc());
+        }
+        if !self.asn.trim().is_empty() {
+            q.source_asn = Some(self.asn.trim().parse::<cirtkit_domain::Asn>().map_err(|_| "events-asn")?.get());
+        }
+        if !self.organisation.is_empty() {
+            q.organisation = Some(OrganisationId(self.organisation.parse().map_err(|_| "filter-organisation")?));
+        }
+        let day = |text: &str, field: &'static str, next: bool| -> Result<Option<DateTime<Utc>>, &'static str> {
+            if text.is_empty() {
+                return Ok(None);
+            }
+            let d = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| field)?;
+            let d = if next { d.succ_opt().ok_or(field)? } else { d };
+            Ok(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()))
+        };
+        q.observed_after = day(&self.observed_from, "events-observed-from", false)?;
+        q.observed_before = day(&self.observed_to, "events-observed-to", true)?;
+        Ok(q)
+    }
+
+    fn query_string(&self) -> String {
+        [
+            ("feed", &self.feed),
+            ("type", &self.r#type),
+            ("taxonomy", &self.taxonomy),
+            ("source", &self.source),
+            ("asn", &self.asn),
+            ("organisation", &self.organisation),
+            ("observed_from", &self.observed_from),
+            ("observed_to", &self.observed_to),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", url_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
+/// An event as a row: the fields people scan, and the whole event on demand.
+struct Row {
+    observed: String,
+    feed: String,
+    kind: String,
+    source: String,
+    port: String,
+    asn: String,
+    organisation: String,
+    json: String,
+}
+
+fn text(v: &serde_json::Value, key: &str) -> String {
+    match v.get(key) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "events.html")]
+struct EventsPage {
+    c: Chrome,
+    f: Filter,
+    rows: Vec<Row>,
+    next: Option<String>,
+    first: Option<String>,
+    error: Option<String>,
+    types: Vec<Choice>,
+    taxonomies: Vec<Choice>,
+    organisations: Vec<Choice>,
+}
+
+/// `GET /events`.
+pub(crate) async fn list(State(state): State<WebState>, viewer: Viewer, Query(f): Query<Filter>) -> Result<Response, Response> {
+    let services = state.services();
+    let t = viewer.t();
+    let mut rows = Vec::new();
+    let mut next = None;
+    let mut error = None;
+    match f.query() {
+        Ok(query) => {
+            let page = services.list_events(&viewer.principal, query, f.cursor.as_deref(), PAGE_SIZE).await.or_page(&viewer)?;
+            next = page.next;
+            rows = page
+                .items
+                .into_iter()
+                .map(|e| {
+                    let v: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
+                    let pretty = serde_json::to_string_pretty(&v).unwrap_or_else(|_| e.payload.clone());
+                    Row {
+                        observed: when(e.time_observation),
+                        feed: e.feed,
+                        kind: text(&v, "classification.type"),
+                        source: [text(&v, "source.ip"), text(&v, "source.fqdn"), text(&v, "source.url")]
+                            .into_iter()
+                            .find(|s| !s.is_empty())
+                            .unwrap_or_default(),
+                        port: text(&v, "source.port"),
+                        asn: text(&v, "source.asn"),
+                        organisation: text(&v, "extra.organisation"),
+                        json: pretty,
+                    }
+                })
+                .collect();
+        }
+        Err(field) => error = Some(t.with("filter-invalid", "field", &t.get(field))),
+    }
+    let base = f.query_string();
+    let next = next.map(|c| format!("/events?{base}{}cursor={}", if base.is_empty() { "" } else { "&" }, url_encode(&c)));
+    let first = f.cursor.as_ref().map(|_| format!("/events?{base}"));
+    let staff = !matches!(viewer.principal.role(), cirtkit_domain::Role::Constituent(_));
+    let organisations = if staff {
+        let orgs = services.organisations(&viewer.principal).await.unwrap_or_default();
+        orgs.into_iter()
+            .map(|o| Choice { selected: o.id.0.to_string() == f.organisation, value: o.id.0.to_string(), label: o.details.name })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let types = ClassificationType::ALL
+        .iter()
+        .map(|c| Choice { value: c.as_str().to_owned(), label: c.as_str().to_owned(), selected: c.as_str() == f.r#type })
+        .collect();
+    let taxonomies = Taxonomy::ALL
+        .iter()
+        .map(|c| Choice { value: c.as_str().to_owned(), label: c.as_str().to_owned(), selected: c.as_str() == f.taxonomy })
+        .collect();
+    let page = EventsPage {
+        c: Chrome::new(&viewer, "events", t.get("nav-events")),
+        f,
+        rows,
+        next,
+        first,
+        error,
+        types,
+        taxonomies,
+        organisations,
+    };
+    Ok(render(&page))
+}
+
+struct RunRow {
+    feed: String,
+    started: String,
+    seconds: String,
+    files: u64,
+    files_skipped: u64,
+    read: u64,
+    stored: u64,
+    duplicates: u64,
+    dropped: u64,
+    quarantined: u64,
+    error: Option<String>,
+}
+
+struct QuarantineRow {
+    feed: String,
+    file: String,
+    line: u64,
+    code: String,
+    reason: String,
+    raw: String,
+    at: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "feeds.html")]
+struct FeedsPage {
+    c: Chrome,
+    feed: String,
+    runs: Vec<RunRow>,
+    quarantine: Vec<QuarantineRow>,
+    next: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct FeedsQuery {
+    #[serde(default)]
+    feed: String,
+    cursor: Option<String>,
+}
+
+/// `GET /feeds`: the latest runs and the quarantine, of all feeds or one.
+pub(crate) async fn feeds(State(state): State<WebState>, viewer: Viewer, Query(q): Query<FeedsQuery>) -> Result<Response, Response> {
+    let services = state.services();
+    let t = viewer.t();
+    let feed = Some(q.feed.trim()).filter(|f| !f.is_empty());
+    let runs = services.feed_runs(&viewer.principal, feed, 50).await.or_page(&viewer)?;
+    let quarantine = services.quarantine(&viewer.principal, feed, q.cursor.as_deref(), 50).await.or_page(&viewer)?;
+    let next = quarantine.next.map(|c| format!("/feeds?feed={}&cursor={}", url_encode(&q.feed), url_encode(&c)));
+    let page = FeedsPage {
+        c: Chrome::new(&viewer, "feeds", t.get("nav-feeds")),
+        feed: q.feed.clone(),
+        runs: runs
+            .into_iter()
+            .map(|r| RunRow {
+                feed: r.feed,
+                started: when(r.started_at),
+                seconds: format!("{:.1}", r.seconds),
+                files: r.files,
+                files_skipped: r.files_skipped,
+                read: r.read,
+                stored: r.stored,
+                duplicates: r.duplicates,
+                dropped: r.dropped,
+                quarantined: r.quarantined,
+                error: r.error,
+            })
+            .collect(),
+        quarantine: quarantine
+            .items
+            .into_iter()
+            .map(|r| QuarantineRow {
+                feed: r.feed,
+                file: r.file.unwrap_or_default(),
+                line: r.line,
+                code: r.code,
+                reason: r.reason,
+                raw: r.raw.chars().take(2_000).collect(),
+                at: when(r.at),
+            })
+            .collect(),
+        next,
+    };
+    Ok(render(&page))
+}
