@@ -157,11 +157,11 @@ fn new_event(feed: &str, n: u32, observed: DateTime<Utc>) -> crate::NewEvent {
         feed: feed.into(),
         time_observation: observed,
         time_source: Some(observed - chrono::Duration::hours(1)),
-        classification_type: Some(if n % 2 == 0 { "vulnerable-system" } else { "infected-system" }.into()),
-        taxonomy: Some(if n % 2 == 0 { "vulnerable" } else { "malicious-code" }.into()),
+        classification_type: Some(if n.is_multiple_of(2) { "vulnerable-system" } else { "infected-system" }.into()),
+        taxonomy: Some(if n.is_multiple_of(2) { "vulnerable" } else { "malicious-code" }.into()),
         source_ip: Some(ip),
         source_asn: Some(64500 + n % 3),
-        organisation: (n % 5 == 0).then_some(OrganisationId(7)),
+        organisation: n.is_multiple_of(5).then_some(OrganisationId(7)),
         dedup_hash: u64::MAX - u64::from(n),
         payload: format!(
             "{{\"feed.name\":\"{feed}\",\"source.ip\":\"{ip}\",\"extra.n\":{n},\"comment\":\"tab\\there\\\\\"}}"
