@@ -186,7 +186,7 @@ fn new_event(feed: &str, n: u32, observed: DateTime<Utc>) -> crate::NewEvent {
         taxonomy: Some(if n.is_multiple_of(2) { "vulnerable" } else { "malicious-code" }.into()),
         source_ip: Some(ip),
         source_asn: Some(64500 + n % 3),
-        organisation: (n.is_multiple_of(5)).then_some(OrganisationId(7)),
+        organisation: n.is_multiple_of(5).then_some(OrganisationId(7)),
         dedup_hash: u64::MAX - u64::from(n),
         payload: format!(
             "{{\"feed.name\":\"{feed}\",\"source.ip\":\"{ip}\",\"extra.n\":{n},\"comment\":\"tab\\there\\\\\"}}"

@@ -15,7 +15,8 @@ use cirtkit_pipeline::{ClassificationType, Taxonomy};
 use cirtkit_service::storage::EventQuery;
 use serde::Deserialize;
 
-const PAGE_SIZE: u32 = 50;
+/// Events a page shows: each carries all its fields (folded), so pages stay under 100 KB.
+const PAGE_SIZE: u32 = 30;
 
 /// The list's filters, as the form sends them.
 #[derive(Debug, Default, Deserialize)]
@@ -133,7 +134,11 @@ struct EventsPage {
 }
 
 /// `GET /events`.
-pub(crate) async fn list(State(state): State<WebState>, viewer: Viewer, Query(f): Query<Filter>) -> Result<Response, Response> {
+pub(crate) async fn list(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Query(f): Query<Filter>,
+) -> Result<Response, Response> {
     let services = state.services();
     let t = viewer.t();
     let mut rows = Vec::new();
@@ -141,13 +146,21 @@ pub(crate) async fn list(State(state): State<WebState>, viewer: Viewer, Query(f)
     let mut error = None;
     match f.query() {
         Ok(query) => {
-            let page = services.list_events(&viewer.principal, query, f.cursor.as_deref(), PAGE_SIZE).await.or_page(&viewer)?;
+            let page = services
+                .list_events(&viewer.principal, query, f.cursor.as_deref(), PAGE_SIZE)
+                .await
+                .or_page(&viewer)?;
             next = page.next;
             rows = page
                 .items
                 .into_iter()
                 .map(|e| {
-                    let v: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
+                    let mut v: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
+                    // `raw` (the source line, base64) is in the API and the export; here it
+                    // would double the page.
+                    if let Some(map) = v.as_object_mut() {
+                        map.remove("raw");
+                    }
                     let pretty = serde_json::to_string_pretty(&v).unwrap_or_else(|_| e.payload.clone());
                     Row {
                         observed: when(e.time_observation),
@@ -168,24 +181,37 @@ pub(crate) async fn list(State(state): State<WebState>, viewer: Viewer, Query(f)
         Err(field) => error = Some(t.with("filter-invalid", "field", &t.get(field))),
     }
     let base = f.query_string();
-    let next = next.map(|c| format!("/events?{base}{}cursor={}", if base.is_empty() { "" } else { "&" }, url_encode(&c)));
+    let next =
+        next.map(|c| format!("/events?{base}{}cursor={}", if base.is_empty() { "" } else { "&" }, url_encode(&c)));
     let first = f.cursor.as_ref().map(|_| format!("/events?{base}"));
     let staff = !matches!(viewer.principal.role(), cirtkit_domain::Role::Constituent(_));
     let organisations = if staff {
         let orgs = services.organisations(&viewer.principal).await.unwrap_or_default();
         orgs.into_iter()
-            .map(|o| Choice { selected: o.id.0.to_string() == f.organisation, value: o.id.0.to_string(), label: o.details.name })
+            .map(|o| Choice {
+                selected: o.id.0.to_string() == f.organisation,
+                value: o.id.0.to_string(),
+                label: o.details.name,
+            })
             .collect()
     } else {
         Vec::new()
     };
     let types = ClassificationType::ALL
         .iter()
-        .map(|c| Choice { value: c.as_str().to_owned(), label: c.as_str().to_owned(), selected: c.as_str() == f.r#type })
+        .map(|c| Choice {
+            value: c.as_str().to_owned(),
+            label: c.as_str().to_owned(),
+            selected: c.as_str() == f.r#type,
+        })
         .collect();
     let taxonomies = Taxonomy::ALL
         .iter()
-        .map(|c| Choice { value: c.as_str().to_owned(), label: c.as_str().to_owned(), selected: c.as_str() == f.taxonomy })
+        .map(|c| Choice {
+            value: c.as_str().to_owned(),
+            label: c.as_str().to_owned(),
+            selected: c.as_str() == f.taxonomy,
+        })
         .collect();
     let page = EventsPage {
         c: Chrome::new(&viewer, "events", t.get("nav-events")),
@@ -243,7 +269,11 @@ pub(crate) struct FeedsQuery {
 }
 
 /// `GET /feeds`: the latest runs and the quarantine, of all feeds or one.
-pub(crate) async fn feeds(State(state): State<WebState>, viewer: Viewer, Query(q): Query<FeedsQuery>) -> Result<Response, Response> {
+pub(crate) async fn feeds(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Query(q): Query<FeedsQuery>,
+) -> Result<Response, Response> {
     let services = state.services();
     let t = viewer.t();
     let feed = Some(q.feed.trim()).filter(|f| !f.is_empty());
