@@ -29,7 +29,7 @@ pub async fn feed(config: &Config, services: Services, operator: &Principal, act
             let spool = config.spool_dir();
             let collect_spec = spec.clone();
             let inputs = tokio::task::spawn_blocking(move || collect::collect(&collect_spec, &spool)).await??;
-            run(&services, operator, &spec, inputs, RunOptions::default().batch_records, json).await
+            run(config, &services, operator, &spec, inputs, RunOptions::default().batch_records, json).await
         }
         FeedAction::Ingest { format, feed, files, batch_records, json } => {
             let name = feed.unwrap_or_else(|| format.clone());
@@ -64,7 +64,7 @@ pub async fn feed(config: &Config, services: Services, operator: &Principal, act
                 }
             }
             let batch = usize::try_from(batch_records).unwrap_or(usize::MAX);
-            run(&services, operator, &spec, inputs, batch, json).await
+            run(config, &services, operator, &spec, inputs, batch, json).await
         }
     }
 }
@@ -211,6 +211,7 @@ fn progress_bar(progress: Arc<Progress>) -> Option<(indicatif::ProgressBar, toki
 }
 
 pub async fn run(
+    config: &Config,
     services: &Services,
     operator: &Principal,
     spec: &FeedSpec,
@@ -220,7 +221,8 @@ pub async fn run(
 ) -> Result<ExitCode> {
     let progress = Arc::new(Progress::default());
     let bar = if json { None } else { progress_bar(progress.clone()) };
-    let options = RunOptions { actor: operator.actor(), batch_records };
+    let asn_table = if spec.has_expert("asn") { cirtkit_app::load_asn_table(&config.asn_table_path()) } else { None };
+    let options = RunOptions { actor: operator.actor(), batch_records, asn_table };
     let report =
         run_feed(services.store(), spec, services.index(), services.clock(), inputs, &options, Some(progress)).await;
     if let Some((bar, ticker)) = bar {

@@ -170,3 +170,20 @@ async fn a_run_killed_at_any_point_stores_every_event_once_on_postgres() {
     a.drop_schema().await;
     b.drop_schema().await;
 }
+
+#[test]
+fn events_get_their_as_from_the_imported_table() {
+    let i = Instance::sqlite();
+    i.ok(&["init"]);
+    let table = concat!(env!("CARGO_MANIFEST_DIR"), "/crates/pipeline/tests/expert-data/asn/ip2asn-sample.tsv");
+    i.ok(&["asn", "import", table]);
+    let file = write(i.dir.path(), "ssh.txt", "93.184.216.34\n1.0.0.7\n");
+    let out = json(&i.ok(&["feed", "ingest", "--format", "blocklistde", "--json", file.to_str().unwrap()]));
+    assert_eq!(out["stored"], 2, "{out}");
+    let exported = i.ok(&["events", "export", "--format", "jsonl"]);
+    let events: Vec<serde_json::Value> = exported.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let edgecast = events.iter().find(|e| e["source.ip"] == "93.184.216.34").unwrap();
+    assert_eq!(edgecast["source.asn"], 15133, "{edgecast}");
+    assert_eq!(edgecast["source.network"], "93.184.216.0/24");
+    assert_eq!(edgecast["source.as_name"], "EDGECAST");
+}

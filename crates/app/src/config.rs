@@ -461,6 +461,11 @@ impl Config {
         self.data_dir.join("spool")
     }
 
+    /// The prefix-to-AS table `cirtkit asn import` writes and the `asn` expert reads.
+    pub fn asn_table_path(&self) -> PathBuf {
+        self.data_dir.join("asn.bin")
+    }
+
     fn check_smtp(&self, errors: &mut Vec<String>) {
         let smtp = &self.smtp;
         if let Some(host) = &smtp.host

@@ -18,12 +18,13 @@ pub async fn run_on_schedule(
     services: Services,
     spec: FeedSpec,
     spool_dir: PathBuf,
+    asn_table: PathBuf,
     metrics: FeedMetrics,
     mut stopped: watch::Receiver<bool>,
 ) {
     let Some(interval) = spec.interval() else { return };
     loop {
-        let run = run_once(&services, &spec, &spool_dir, &metrics);
+        let run = run_once(&services, &spec, &spool_dir, &asn_table, &metrics);
         tokio::select! {
             () = run => {}
             _ = stopped.changed() => return,
@@ -36,7 +37,13 @@ pub async fn run_on_schedule(
 }
 
 /// One run of a feed, logged; its counts go to the metrics.
-pub async fn run_once(services: &Services, spec: &FeedSpec, spool_dir: &std::path::Path, metrics: &FeedMetrics) {
+pub async fn run_once(
+    services: &Services,
+    spec: &FeedSpec,
+    spool_dir: &std::path::Path,
+    asn_table: &std::path::Path,
+    metrics: &FeedMetrics,
+) {
     let (collect_spec, spool) = (spec.clone(), spool_dir.to_owned());
     let inputs = match tokio::task::spawn_blocking(move || collect::collect(&collect_spec, &spool)).await {
         Ok(Ok(inputs)) => inputs,
@@ -49,7 +56,9 @@ pub async fn run_once(services: &Services, spec: &FeedSpec, spool_dir: &std::pat
             return;
         }
     };
-    let options = RunOptions { actor: "system:feeds".into(), ..RunOptions::default() };
+    // Read at every run, so that a new `cirtkit asn import` is used without a restart.
+    let asn_table = if spec.has_expert("asn") { crate::load_asn_table(asn_table) } else { None };
+    let options = RunOptions { actor: "system:feeds".into(), asn_table, ..RunOptions::default() };
     let clock: &dyn Clock = services.clock();
     match run_feed(services.store(), spec, services.index(), clock, inputs, &options, None).await {
         Ok(report) => {

@@ -88,6 +88,21 @@ pub async fn open_services(config: &Config) -> Result<Services, AppError> {
     Ok(services)
 }
 
+/// The imported prefix-to-AS table at `path`, if there is one (a damaged one is logged and
+/// left out: the feeds still run, without AS numbers).
+pub fn load_asn_table(path: &std::path::Path) -> Option<Arc<cirtkit_pipeline::experts::AsnTable>> {
+    match std::fs::File::open(path) {
+        Ok(file) => match cirtkit_pipeline::experts::AsnTable::read_from(std::io::BufReader::new(file)) {
+            Ok(table) => Some(Arc::new(table)),
+            Err(error) => {
+                tracing::error!(path = %path.display(), %error, "the AS table cannot be read: import it again");
+                None
+            }
+        },
+        Err(_) => None,
+    }
+}
+
 /// Lets the services send mail through the configured relay (when there is one).
 pub fn attach_mailer(config: &Config, services: &Services) -> Result<(), AppError> {
     if let Some(smtp) = config.smtp_settings() {
@@ -119,6 +134,7 @@ pub struct Application {
     feeds: Vec<cirtkit_feeds::FeedSpec>,
     feed_metrics: cirtkit_feeds::FeedMetrics,
     spool_dir: std::path::PathBuf,
+    asn_table: std::path::PathBuf,
 }
 
 impl Application {
@@ -149,6 +165,7 @@ impl Application {
             feeds: config.feeds.iter().filter(|f| f.interval_secs.is_some()).cloned().collect(),
             feed_metrics,
             spool_dir: config.spool_dir(),
+            asn_table: config.asn_table_path(),
         })
     }
 
@@ -181,6 +198,7 @@ impl Application {
                     self.state.services().clone(),
                     spec,
                     self.spool_dir.clone(),
+                    self.asn_table.clone(),
                     self.feed_metrics.clone(),
                     stopped.clone(),
                 ))

@@ -26,6 +26,37 @@ pub trait Expert: Send + std::fmt::Debug {
     fn process(&mut self, event: &mut Event) -> Verdict;
 }
 
+/// One of the pipeline library's experts (`cirtkit_pipeline::experts`: `asn`, `bogons`…) in a
+/// feed's chain.
+pub struct Library {
+    inner: Box<dyn cirtkit_pipeline::experts::Expert>,
+}
+
+impl Library {
+    pub fn new(inner: Box<dyn cirtkit_pipeline::experts::Expert>) -> Self {
+        Self { inner }
+    }
+}
+
+impl std::fmt::Debug for Library {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Library").field("expert", &self.inner.name()).finish()
+    }
+}
+
+impl Expert for Library {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn process(&mut self, event: &mut Event) -> Verdict {
+        match self.inner.process(event) {
+            cirtkit_pipeline::experts::Verdict::Keep => Verdict::Keep,
+            cirtkit_pipeline::experts::Verdict::Drop(reason) => Verdict::Drop(reason.code),
+        }
+    }
+}
+
 /// Drops events that have no RSIT classification (neither a type nor a taxonomy).
 #[derive(Debug, Default)]
 pub struct RsitCheck;

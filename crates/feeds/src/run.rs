@@ -33,11 +33,13 @@ pub struct RunOptions {
     pub batch_records: usize,
     /// Who the run's audit record names, such as `cli:amina` or `system:feeds`.
     pub actor: String,
+    /// The prefix-to-AS table of the `asn` expert (`cirtkit asn import`), when there is one.
+    pub asn_table: Option<Arc<cirtkit_pipeline::experts::AsnTable>>,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        Self { batch_records: 5_000, actor: "system:feeds".into() }
+        Self { batch_records: 5_000, actor: "system:feeds".into(), asn_table: None }
     }
 }
 
@@ -110,14 +112,35 @@ pub struct RunReport {
     pub error: Option<String>,
 }
 
-/// The experts of a feed, built from its declaration (deduplication apart: always last).
-pub fn build_experts(spec: &FeedSpec, index: &Arc<ConstituencyIndex>) -> Vec<Box<dyn Expert>> {
+/// The experts of a feed, built from its declaration (deduplication apart: always last). The
+/// library's experts (`asn`, `bogons`) run with their default options; `asn` does nothing until
+/// an AS table is imported (`cirtkit asn import`).
+pub fn build_experts(
+    spec: &FeedSpec,
+    index: &Arc<ConstituencyIndex>,
+    asn_table: Option<&Arc<cirtkit_pipeline::experts::AsnTable>>,
+) -> Vec<Box<dyn Expert>> {
+    let mut resources = cirtkit_pipeline::experts::ExpertResources::new(Arc::new(cirtkit_domain::SystemClock));
+    resources.asn_table = asn_table.cloned();
     spec.experts
         .iter()
         .filter_map(|name| -> Option<Box<dyn Expert>> {
             match name.as_str() {
                 "rsit" => Some(Box::new(RsitCheck)),
                 "constituency" => Some(Box::new(Constituency::new(index.clone()))),
+                "asn" if asn_table.is_none() => {
+                    tracing::warn!(feed = %spec.name, "no AS table: import one with `cirtkit asn import FILE`");
+                    None
+                }
+                "asn" | "bogons" => {
+                    match cirtkit_pipeline::experts::expert_for(name, &serde_json::Value::Null, &resources) {
+                        Ok(expert) => Some(Box::new(crate::expert::Library::new(expert))),
+                        Err(error) => {
+                            tracing::error!(feed = %spec.name, expert = %name, %error, "expert not built");
+                            None
+                        }
+                    }
+                }
                 _ => None,
             }
         })
@@ -170,7 +193,7 @@ pub async fn run_feed(
     let total: u64 = inputs.iter().filter_map(|i| std::fs::metadata(&i.path).ok()).map(|m| m.len()).sum();
     progress.total_bytes.store(total, Ordering::Relaxed);
     let mut state = Some(State {
-        experts: build_experts(spec, &index),
+        experts: build_experts(spec, &index, options.asn_table.as_ref()),
         dedup: load_dedup(store, spec, started_at).await?,
         stages: Vec::new(),
     });
@@ -659,7 +682,7 @@ pub fn dry_run(
     samples: usize,
 ) -> Result<DryRun> {
     let parser = cirtkit_pipeline::parser_for(&spec.format, &spec.options_value())?;
-    let mut experts = build_experts(spec, index);
+    let mut experts = build_experts(spec, index, None);
     let mut out = DryRun::default();
     for input in inputs {
         out.files.push(input.name.clone());
@@ -706,7 +729,7 @@ mod tests {
         let mut spec = FeedSpec::one_off("blocklist.de", "blocklistde");
         spec.options.insert("list".into(), "ssh".into());
         let index = Arc::new(ConstituencyIndex::default());
-        let options = RunOptions { batch_records: 2, actor: "cli:test".into() };
+        let options = RunOptions { batch_records: 2, actor: "cli:test".into(), asn_table: None };
         let inputs = vec![Input::file(&a), Input::file(&b)];
         let r = run_feed(&store, &spec, index.clone(), &clock, inputs.clone(), &options, None).await.unwrap();
         assert_eq!((r.read, r.stored, r.duplicates, r.quarantined, r.error.as_deref()), (7, 4, 2, 1, None));

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The experts a feed runs when its `experts` key is left out.
-pub const DEFAULT_EXPERTS: &[&str] = &["rsit", "constituency", "dedup"];
+pub const DEFAULT_EXPERTS: &[&str] = &["rsit", "asn", "constituency", "dedup"];
 
 /// The experts this build knows, by the name used in `experts`.
-pub const KNOWN_EXPERTS: &[&str] = &["rsit", "constituency", "dedup"];
+pub const KNOWN_EXPERTS: &[&str] = &["rsit", "asn", "bogons", "constituency", "dedup"];
 
 /// One feed: where its files come from, how they are read, what is done to each event, and
 /// how often it runs inside `cirtkit serve`.
@@ -31,7 +31,10 @@ pub struct FeedSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval_secs: Option<u64>,
     /// The experts each event goes through, in order: `rsit` (drops events without a
-    /// classification), `constituency` (sets `extra.organisation` to the id of the constituent
+    /// classification), `asn` (sets `source.asn`, `source.network` and `source.as_name`, and the
+    /// same for the destination, from the table `cirtkit asn import` made; nothing without one),
+    /// `bogons` (drops events whose source is private, reserved or otherwise unroutable),
+    /// `constituency` (sets `extra.organisation` to the id of the constituent
     /// owning `source.ip`, or else `source.fqdn`, or else `source.asn`), `dedup` (drops an event
     /// whose deduplication key was stored within `dedup_window_hours`; always applied last).
     #[serde(default = "default_experts")]
@@ -192,7 +195,7 @@ mod tests {
             "interval_secs": 3600
         }))
         .unwrap();
-        assert_eq!(spec.experts, ["rsit", "constituency", "dedup"]);
+        assert_eq!(spec.experts, ["rsit", "asn", "constituency", "dedup"]);
         assert_eq!(spec.collector, CollectorSpec::Directory { path: "/srv/drop".into(), pattern: "*".into() });
         assert!(spec.problems("feeds[0]").is_empty(), "{:?}", spec.problems("feeds[0]"));
         let bad = FeedSpec {
