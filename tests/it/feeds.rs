@@ -187,3 +187,23 @@ fn events_get_their_as_from_the_imported_table() {
     assert_eq!(edgecast["source.network"], "93.184.216.0/24");
     assert_eq!(edgecast["source.as_name"], "EDGECAST");
 }
+
+#[tokio::test]
+async fn an_incident_is_opened_from_the_events_a_filter_selects() {
+    let i = Instance::sqlite();
+    i.ok(&["init"]);
+    let file = write(i.dir.path(), "ssh.txt", "192.0.2.1\n192.0.2.7\n");
+    i.ok(&["feed", "ingest", "--format", "blocklistde", "--feed", "blocklist", file.to_str().unwrap()]);
+    let overrides = cirtkit_app::Overrides { data_dir: Some(i.data_dir()), ..Default::default() };
+    let config = cirtkit_app::Config::load(&overrides).unwrap();
+    let services = cirtkit_app::open_services(&config).await.unwrap();
+    let op = cirtkit_service::Principal::Operator("test".into());
+    let query = cirtkit_service::storage::EventQuery { feeds: vec!["blocklist".into()], ..Default::default() };
+    let incident = services.incident_from_events(&op, query).await.unwrap();
+    assert_eq!(incident.title, "2 events from blocklist: brute-force");
+    assert_eq!(incident.rsit.to_string(), "intrusion-attempts/brute-force");
+    let observables = services.observables(&op, incident.id).await.unwrap();
+    assert_eq!(observables.len(), 2, "{observables:?}");
+    let none = cirtkit_service::storage::EventQuery { feeds: vec!["nothing".into()], ..Default::default() };
+    assert!(matches!(services.incident_from_events(&op, none).await, Err(cirtkit_service::ServiceError::Invalid(_))));
+}

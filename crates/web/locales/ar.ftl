@@ -286,3 +286,5 @@ feeds-quarantined = المعزولة
 feeds-quarantine = العزل
 feeds-quarantine-empty = لا شيء في العزل.
 feeds-rerun-help = لمعالجة ملف مصحح من جديد، عدّل خيارات المحلل في cirtkit.toml وشغّل cirtkit feed ingest عليه: الملف المعدّل ملف جديد.
+events-open-incident = فتح حادثة من هذه الأحداث
+events-open-incident-help = تصبح عناوينها وأسماء مضيفيها وروابطها مؤشرات، ومالكوها الجهات المتأثرة (أحدث 500).

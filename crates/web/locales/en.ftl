@@ -278,3 +278,5 @@ feeds-quarantined = Quarantined
 feeds-quarantine = Quarantine
 feeds-quarantine-empty = Nothing quarantined.
 feeds-rerun-help = To process a corrected file again, fix the parser's options in cirtkit.toml and run cirtkit feed ingest on it: a changed file is a new file.
+events-open-incident = Open an incident from these events
+events-open-incident-help = Their addresses, host names and URLs become observables, their owners the affected organisations (the newest 500).

@@ -278,3 +278,5 @@ feeds-quarantined = En quarantaine
 feeds-quarantine = Quarantaine
 feeds-quarantine-empty = Rien en quarantaine.
 feeds-rerun-help = Pour traiter de nouveau un fichier corrigé, ajustez les options de l'analyseur dans cirtkit.toml et lancez cirtkit feed ingest sur ce fichier : un fichier modifié est un nouveau fichier.
+events-open-incident = Ouvrir un incident à partir de ces événements
+events-open-incident-help = Leurs adresses, noms d'hôte et URL deviennent des observables, leurs propriétaires les organisations touchées (les 500 plus récents).

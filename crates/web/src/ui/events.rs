@@ -6,6 +6,7 @@ use super::incidents::Choice;
 use super::{Chrome, OrPage, Viewer, render, url_encode, when};
 use crate::WebState;
 use axum::{
+    Form,
     extract::{Query, State},
     response::Response,
 };
@@ -131,6 +132,32 @@ struct EventsPage {
     types: Vec<Choice>,
     taxonomies: Vec<Choice>,
     organisations: Vec<Choice>,
+    can_edit: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct FromEventsForm {
+    csrf: String,
+    #[serde(flatten)]
+    f: Filter,
+}
+
+/// `POST /events/incident`: opens an incident from the events the filters select.
+pub(crate) async fn open_incident(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Form(form): Form<FromEventsForm>,
+) -> Result<Response, Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let t = viewer.t();
+    let query = form.f.query().map_err(|field| {
+        super::error_page(
+            &viewer,
+            &cirtkit_service::ServiceError::Invalid(t.with("filter-invalid", "field", &t.get(field))),
+        )
+    })?;
+    let incident = state.services().incident_from_events(&viewer.principal, query).await.or_page(&viewer)?;
+    Ok(super::see_other(&format!("/incidents/{}", incident.reference)))
 }
 
 /// `GET /events`.
@@ -223,6 +250,7 @@ pub(crate) async fn list(
         types,
         taxonomies,
         organisations,
+        can_edit: viewer.principal.role().allows(cirtkit_domain::Permission::EditIncidents),
     };
     Ok(render(&page))
 }

@@ -58,6 +58,7 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/incidents/{key}/merge", post(incidents::merge))
         .route("/incidents/{key}/attachments/{id}", get(incidents::attachment))
         .route("/events", get(events::list))
+        .route("/events/incident", post(events::open_incident))
         .route("/feeds", get(events::feeds))
         .route("/organisations", get(organisations::list))
         .route("/organisations/{id}", get(organisations::page))
