@@ -114,6 +114,17 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum SchemaAction {
+    /// Load the full report schema Shadowserver publishes for IntelMQ (its JSON format), to
+    /// read reports newer than the table compiled into cirtkit. It is checked, kept in the data
+    /// directory (shadowserver-schema.json), and used by every Shadowserver feed from then on.
+    Update {
+        /// The schema file (Shadowserver's schema for IntelMQ).
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AsnAction {
     /// Import a prefix-to-AS table, replacing the one in the data directory: pyasn's ipasn
     /// `.dat` or `.dat.gz` (`prefix/len<TAB>asn`), or ip2asn's TSV (`start<TAB>end<TAB>asn<TAB>cc<TAB>name`,
@@ -174,6 +185,11 @@ pub struct BenchPipelineArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum FeedAction {
+    /// Shadowserver's report schema.
+    Schema {
+        #[command(subcommand)]
+        action: SchemaAction,
+    },
     /// List the feeds declared in cirtkit.toml, with their last run.
     List {
         /// Print one JSON array.

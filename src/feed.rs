@@ -1,7 +1,7 @@
 //! `cirtkit feed …` and `cirtkit events export`: the feed pipeline from the command line. Runs
 //! write through `cirtkit_feeds` exactly as `serve` does; the run is audited as the operator.
 
-use crate::cli::{EventsAction, EventsFormat, FeedAction};
+use crate::cli::{EventsAction, EventsFormat, FeedAction, SchemaAction};
 use anyhow::{Context, Result, anyhow, bail};
 use cirtkit_app::Config;
 use cirtkit_feeds::collect::{self, Input};
@@ -17,6 +17,7 @@ use std::sync::atomic::Ordering;
 pub async fn feed(config: &Config, services: Services, operator: &Principal, action: FeedAction) -> Result<ExitCode> {
     match action {
         FeedAction::List { json } => list(config, &services, json).await,
+        FeedAction::Schema { action: SchemaAction::Update { file } } => schema_update(config, &file),
         FeedAction::Formats => {
             for spec in cirtkit_feeds::pipeline::formats() {
                 println!("{:<24} {}", spec.format, spec.description);
@@ -222,7 +223,8 @@ pub async fn run(
     let progress = Arc::new(Progress::default());
     let bar = if json { None } else { progress_bar(progress.clone()) };
     let asn_table = if spec.has_expert("asn") { cirtkit_app::load_asn_table(&config.asn_table_path()) } else { None };
-    let options = RunOptions { actor: operator.actor(), batch_records, asn_table };
+    let shadowserver_schema = cirtkit_app::load_shadowserver_schema(&config.shadowserver_schema_path());
+    let options = RunOptions { actor: operator.actor(), batch_records, asn_table, shadowserver_schema };
     let report =
         run_feed(services.store(), spec, services.index(), services.clock(), inputs, &options, Some(progress)).await;
     if let Some((bar, ticker)) = bar {
@@ -302,4 +304,27 @@ pub async fn events(services: Services, action: EventsAction) -> Result<ExitCode
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err).context("cannot write the events"),
         _ => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// `cirtkit feed schema update FILE`: checks Shadowserver's schema and keeps it in the data
+/// directory, replacing the one there in one step.
+fn schema_update(config: &Config, file: &std::path::Path) -> Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let schema = cirtkit_pipeline::ShadowserverSchema::from_json(bytes.as_slice(), cirtkit_app::MAX_SCHEMA_BYTES)
+        .with_context(|| format!("{} is not a Shadowserver schema", file.display()))?;
+    let compiled = cirtkit_pipeline::ShadowserverSchema::compiled();
+    let new = schema.reports().iter().filter(|r| compiled.by_name(&r.key).is_none()).count();
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    let target = config.shadowserver_schema_path();
+    let partial = target.with_extension("json.partial");
+    std::fs::write(&partial, &bytes).with_context(|| format!("cannot write {}", partial.display()))?;
+    std::fs::rename(&partial, &target).with_context(|| format!("cannot replace {}", target.display()))?;
+    println!(
+        "Loaded {} Shadowserver reports ({} compiled in, {new} new to this build) into {}.",
+        schema.reports().len(),
+        compiled.reports().len(),
+        target.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -207,3 +207,47 @@ async fn an_incident_is_opened_from_the_events_a_filter_selects() {
     let none = cirtkit_service::storage::EventQuery { feeds: vec!["nothing".into()], ..Default::default() };
     assert!(matches!(services.incident_from_events(&op, none).await, Err(cirtkit_service::ServiceError::Invalid(_))));
 }
+
+/// A report this build does not know, in the format of Shadowserver's schema for IntelMQ
+/// (written for this test: the published schema is not ours to copy).
+const SCHEMA: &str = r#"{
+  "_meta": {"date_created": "2026-11-01"},
+  "scan_newthing": {
+    "feed_name": "Vulnerable-NewThing",
+    "file_name": "scan_newthing",
+    "constant_fields": {"classification.taxonomy": "vulnerable", "classification.type": "vulnerable-system", "classification.identifier": "newthing"},
+    "required_fields": [["time.source", "timestamp", "add_UTC_to_timestamp"], ["source.ip", "ip"]],
+    "optional_fields": [["source.port", "port", "convert_int"], ["extra.", "tag", "validate_to_none"]]
+  }
+}"#;
+
+#[test]
+fn a_loaded_shadowserver_schema_reads_reports_the_build_does_not_know() {
+    let i = Instance::sqlite();
+    i.ok(&["init"]);
+    let csv = write(
+        i.dir.path(),
+        "2026-11-20-scan_newthing-xx-geo.csv",
+        "\"timestamp\",\"ip\",\"port\",\"tag\"\n\"2026-11-20 10:00:00\",\"192.0.2.44\",8443,\"newthing\"\n",
+    );
+    let before = i.run(&["feed", "ingest", "--format", "shadowserver", "--json", csv.to_str().unwrap()]);
+    let before: serde_json::Value = serde_json::from_slice(&before.stdout).unwrap_or_default();
+    assert_ne!(before["stored"], 1, "unknown to the compiled table: {before}");
+
+    let bad = write(i.dir.path(), "bad.json", "{\"x\": {\"file_name\": \"x\"}}");
+    let err = i.fails(&["feed", "schema", "update", bad.to_str().unwrap()]);
+    assert!(err.contains("not a Shadowserver schema"), "{err}");
+    let schema = write(i.dir.path(), "schema.json", SCHEMA);
+    let out = i.ok(&["feed", "schema", "update", schema.to_str().unwrap()]);
+    assert!(out.contains("Loaded 1 Shadowserver reports") && out.contains("1 new to this build"), "{out}");
+
+    let csv2 = write(
+        i.dir.path(),
+        "2026-11-21-scan_newthing-xx-geo.csv",
+        "\"timestamp\",\"ip\",\"port\",\"tag\"\n\"2026-11-21 10:00:00\",\"192.0.2.45\",8443,\"newthing\"\n",
+    );
+    let after = json(&i.ok(&["feed", "ingest", "--format", "shadowserver", "--json", csv2.to_str().unwrap()]));
+    assert_eq!(after["stored"], 1, "{after}");
+    let exported = i.ok(&["events", "export", "--format", "jsonl"]);
+    assert!(exported.contains("\"classification.identifier\":\"newthing\""), "{exported}");
+}

@@ -461,6 +461,11 @@ impl Config {
         self.data_dir.join("spool")
     }
 
+    /// Shadowserver's report schema, as `cirtkit feed schema update` keeps it.
+    pub fn shadowserver_schema_path(&self) -> PathBuf {
+        self.data_dir.join("shadowserver-schema.json")
+    }
+
     /// The prefix-to-AS table `cirtkit asn import` writes and the `asn` expert reads.
     pub fn asn_table_path(&self) -> PathBuf {
         self.data_dir.join("asn.bin")

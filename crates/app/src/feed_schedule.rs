@@ -57,8 +57,10 @@ pub async fn run_once(
         }
     };
     // Read at every run, so that a new `cirtkit asn import` is used without a restart.
+    let asn_table_path = asn_table;
     let asn_table = if spec.has_expert("asn") { crate::load_asn_table(asn_table) } else { None };
-    let options = RunOptions { actor: "system:feeds".into(), asn_table, ..RunOptions::default() };
+    let shadowserver_schema = asn_table_path_sibling_schema(asn_table_path);
+    let options = RunOptions { actor: "system:feeds".into(), asn_table, shadowserver_schema, ..RunOptions::default() };
     let clock: &dyn Clock = services.clock();
     match run_feed(services.store(), spec, services.index(), clock, inputs, &options, None).await {
         Ok(report) => {
@@ -76,4 +78,12 @@ pub async fn run_once(
         }
         Err(e) => tracing::warn!(feed = %spec.name, error = %e, "feed run failed"),
     }
+}
+
+/// The Shadowserver schema kept in the same data directory as the AS table.
+fn asn_table_path_sibling_schema(
+    asn_table: &std::path::Path,
+) -> Option<std::sync::Arc<cirtkit_pipeline::ShadowserverSchema>> {
+    let dir = asn_table.parent()?;
+    crate::load_shadowserver_schema(&dir.join("shadowserver-schema.json"))
 }

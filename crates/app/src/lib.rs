@@ -103,6 +103,22 @@ pub fn load_asn_table(path: &std::path::Path) -> Option<Arc<cirtkit_pipeline::ex
     }
 }
 
+/// The largest Shadowserver schema file taken (the published one is about 1 MB).
+pub const MAX_SCHEMA_BYTES: usize = 64 * 1024 * 1024;
+
+/// The Shadowserver schema `cirtkit feed schema update` kept, if any (a damaged one is logged
+/// and left out: the compiled table is used).
+pub fn load_shadowserver_schema(path: &std::path::Path) -> Option<Arc<cirtkit_pipeline::ShadowserverSchema>> {
+    let file = std::fs::File::open(path).ok()?;
+    match cirtkit_pipeline::ShadowserverSchema::from_json(std::io::BufReader::new(file), MAX_SCHEMA_BYTES) {
+        Ok(schema) => Some(Arc::new(schema)),
+        Err(error) => {
+            tracing::error!(path = %path.display(), %error, "the Shadowserver schema cannot be read: load it again");
+            None
+        }
+    }
+}
+
 /// Lets the services send mail through the configured relay (when there is one).
 pub fn attach_mailer(config: &Config, services: &Services) -> Result<(), AppError> {
     if let Some(smtp) = config.smtp_settings() {

@@ -35,12 +35,31 @@ pub struct RunOptions {
     pub actor: String,
     /// The prefix-to-AS table of the `asn` expert (`cirtkit asn import`), when there is one.
     pub asn_table: Option<Arc<cirtkit_pipeline::experts::AsnTable>>,
+    /// Shadowserver's full schema (`cirtkit feed schema update`), instead of the compiled table.
+    pub shadowserver_schema: Option<Arc<cirtkit_pipeline::ShadowserverSchema>>,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        Self { batch_records: 5_000, actor: "system:feeds".into(), asn_table: None }
+        Self { batch_records: 5_000, actor: "system:feeds".into(), asn_table: None, shadowserver_schema: None }
     }
+}
+
+/// The feed's parser: Shadowserver's from the loaded schema when there is one.
+fn parser_of(spec: &FeedSpec, options: &RunOptions) -> Result<Arc<dyn Parser>> {
+    if spec.format == "shadowserver"
+        && let Some(schema) = &options.shadowserver_schema
+    {
+        let value = match spec.options_value() {
+            serde_json::Value::Null => serde_json::json!({}),
+            v => v,
+        };
+        let o: cirtkit_pipeline::parsers::shadowserver::ShadowserverOptions = serde_json::from_value(value)
+            .map_err(|e| cirtkit_pipeline::PipelineError::Config { format: "shadowserver", reason: e.to_string() })?;
+        let parser = cirtkit_pipeline::parsers::shadowserver::ShadowserverParser::with_schema(schema.clone(), o)?;
+        return Ok(Arc::new(parser));
+    }
+    Ok(Arc::from(cirtkit_pipeline::parser_for(&spec.format, &spec.options_value())?))
 }
 
 /// Live progress of a run, for a progress bar: bytes read of all the files, records consumed.
@@ -188,7 +207,7 @@ pub async fn run_feed(
 ) -> Result<RunReport> {
     let started_at = clock.now();
     let started = Instant::now();
-    let parser: Arc<dyn Parser> = Arc::from(cirtkit_pipeline::parser_for(&spec.format, &spec.options_value())?);
+    let parser = parser_of(spec, options)?;
     let progress = progress.unwrap_or_default();
     let total: u64 = inputs.iter().filter_map(|i| std::fs::metadata(&i.path).ok()).map(|m| m.len()).sum();
     progress.total_bytes.store(total, Ordering::Relaxed);
@@ -729,7 +748,7 @@ mod tests {
         let mut spec = FeedSpec::one_off("blocklist.de", "blocklistde");
         spec.options.insert("list".into(), "ssh".into());
         let index = Arc::new(ConstituencyIndex::default());
-        let options = RunOptions { batch_records: 2, actor: "cli:test".into(), asn_table: None };
+        let options = RunOptions { batch_records: 2, actor: "cli:test".into(), ..RunOptions::default() };
         let inputs = vec![Input::file(&a), Input::file(&b)];
         let r = run_feed(&store, &spec, index.clone(), &clock, inputs.clone(), &options, None).await.unwrap();
         assert_eq!((r.read, r.stored, r.duplicates, r.quarantined, r.error.as_deref()), (7, 4, 2, 1, None));
