@@ -4,7 +4,7 @@
 use crate::cli::{EventsAction, EventsFormat, FeedAction, SchemaAction};
 use anyhow::{Context, Result, anyhow, bail};
 use cirtkit_app::Config;
-use cirtkit_feeds::collect::{self, Input};
+use cirtkit_feeds::collect::{self, Collected, Input};
 use cirtkit_feeds::run::{Progress, RunOptions, RunReport, load_dedup};
 use cirtkit_feeds::{FeedSpec, dry_run, run_feed};
 use cirtkit_service::{Principal, Services};
@@ -27,10 +27,9 @@ pub async fn feed(config: &Config, services: Services, operator: &Principal, act
         FeedAction::Test { name, files, samples, json } => test(config, &services, &name, files, samples, json).await,
         FeedAction::Run { name, json } => {
             let spec = declared(config, &name)?.clone();
-            let spool = config.spool_dir();
-            let collect_spec = spec.clone();
-            let inputs = tokio::task::spawn_blocking(move || collect::collect(&collect_spec, &spool)).await??;
-            run(config, &services, operator, &spec, inputs, RunOptions::default().batch_records, json).await
+            let collected = collect::collect_any(services.store(), &spec, &config.spool_dir()).await?;
+            let batch = RunOptions::default().batch_records;
+            run(config, &services, operator, &spec, collected, batch, json).await
         }
         FeedAction::Ingest { format, feed, files, batch_records, json } => {
             let name = feed.unwrap_or_else(|| format.clone());
@@ -65,7 +64,8 @@ pub async fn feed(config: &Config, services: Services, operator: &Principal, act
                 }
             }
             let batch = usize::try_from(batch_records).unwrap_or(usize::MAX);
-            run(config, &services, operator, &spec, inputs, batch, json).await
+            let collected = Collected { inputs, validators: None };
+            run(config, &services, operator, &spec, collected, batch, json).await
         }
     }
 }
@@ -86,6 +86,7 @@ fn collector_kind(spec: &FeedSpec) -> &'static str {
         cirtkit_feeds::CollectorSpec::File { .. } => "file",
         cirtkit_feeds::CollectorSpec::Directory { .. } => "directory",
         cirtkit_feeds::CollectorSpec::Stdin => "stdin",
+        cirtkit_feeds::CollectorSpec::Http { .. } => "http",
     }
 }
 
@@ -145,8 +146,9 @@ async fn test(
 ) -> Result<ExitCode> {
     let spec = declared(config, name)?.clone();
     let inputs = if files.is_empty() {
-        let (spool, collect_spec) = (config.spool_dir(), spec.clone());
-        tokio::task::spawn_blocking(move || collect::collect(&collect_spec, &spool)).await??
+        // Conditional as a run would ask (an unchanged download shows nothing); the validators
+        // are not kept by a dry run.
+        collect::collect_any(services.store(), &spec, &config.spool_dir()).await?.inputs
     } else {
         files.iter().map(|f| Input::file(f)).collect()
     };
@@ -216,10 +218,11 @@ pub async fn run(
     services: &Services,
     operator: &Principal,
     spec: &FeedSpec,
-    inputs: Vec<Input>,
+    collected: Collected,
     batch_records: usize,
     json: bool,
 ) -> Result<ExitCode> {
+    let Collected { inputs, validators } = collected;
     let progress = Arc::new(Progress::default());
     let bar = if json { None } else { progress_bar(progress.clone()) };
     let asn_table = if spec.has_expert("asn") { cirtkit_app::load_asn_table(&config.asn_table_path()) } else { None };
@@ -232,6 +235,9 @@ pub async fn run(
         bar.finish_and_clear();
     }
     let report = report?;
+    if let Some(validators) = validators {
+        validators.keep_if_read(services.store(), &report).await?;
+    }
     print_report(&report, json)?;
     Ok(if report.error.is_none() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

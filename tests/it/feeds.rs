@@ -89,6 +89,87 @@ fn declared_feeds_are_listed_tested_and_run() {
     assert!(missing.contains("declared: ssh"), "{missing}");
 }
 
+/// A tiny HTTP server on loopback for the HTTP collector: the first request gets a 503 (with
+/// `Retry-After: 1`), `/ssh.txt` is served with an ETag and a 304 to a matching
+/// `If-None-Match`, anything else is a 404. Returns the base URL and the requests' heads.
+fn serve_feed(body: &'static str) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            let first = log.lock().unwrap().is_empty();
+            log.lock().unwrap().push(head.clone());
+            let lower = head.to_ascii_lowercase();
+            let answer = if first {
+                "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n".to_owned()
+            } else if !head.starts_with("GET /ssh.txt ") {
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n".to_owned()
+            } else if lower.contains("if-none-match: \"v1\"") {
+                "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n".to_owned()
+            } else {
+                format!("HTTP/1.1 200 OK\r\nETag: \"v1\"\r\nContent-Length: {}\r\n\r\n{body}", body.len())
+            };
+            let answer = match answer.split_once("\r\n\r\n") {
+                Some((head, body)) => format!("{head}\r\nConnection: close\r\n\r\n{body}"),
+                None => format!("{answer}Connection: close\r\n\r\n"),
+            };
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    (base, seen)
+}
+
+#[test]
+fn http_feeds_download_once_retry_on_503_and_ask_if_modified() {
+    let (base, seen) = serve_feed("192.0.2.1\n192.0.2.2\n");
+    let i = Instance::sqlite();
+    std::fs::create_dir_all(i.data_dir()).unwrap();
+    write(
+        &i.data_dir(),
+        "cirtkit.toml",
+        &format!(
+            "[[feeds]]\nname = \"ssh\"\nformat = \"blocklistde\"\noptions = {{ list = \"ssh\" }}\n\
+             collector = {{ kind = \"http\", url = \"{base}/ssh.txt\", headers = {{ X-Token = \"t\" }} }}\n\
+             [[feeds]]\nname = \"gone\"\nformat = \"blocklistde\"\noptions = {{ list = \"ssh\" }}\n\
+             collector = {{ kind = \"http\", url = \"{base}/gone.txt\", retries = 0 }}\n"
+        ),
+    );
+    i.ok(&["init"]);
+    assert!(i.ok(&["feed", "list"]).contains("http"));
+    let started = Instant::now();
+    let run = json(&i.ok(&["feed", "run", "ssh", "--json"]));
+    assert_eq!((run["stored"].as_u64(), run["files"].as_u64()), (Some(2), Some(1)), "{run}");
+    assert!(started.elapsed() >= Duration::from_secs(1), "the 503 was retried after its Retry-After");
+    let heads = seen.lock().unwrap().clone();
+    assert_eq!(heads.len(), 2, "{heads:?}");
+    assert!(heads[1].to_ascii_lowercase().contains("x-token: t"), "configured headers are sent: {}", heads[1]);
+    assert!(!heads[1].to_ascii_lowercase().contains("if-none-match"), "nothing to match yet: {}", heads[1]);
+
+    let again = json(&i.ok(&["feed", "run", "ssh", "--json"]));
+    assert_eq!((again["stored"].as_u64(), again["files"].as_u64()), (Some(0), Some(0)), "{again}");
+    let heads = seen.lock().unwrap().clone();
+    assert_eq!(heads.len(), 3, "{heads:?}");
+    assert!(heads[2].to_ascii_lowercase().contains("if-none-match: \"v1\""), "{}", heads[2]);
+    assert_eq!(json(&i.ok(&["status", "--json"]))["events"], 2);
+
+    let gone = i.fails(&["feed", "run", "gone"]);
+    assert!(gone.contains("feed.collect") && gone.contains("/gone.txt") && gone.contains("404"), "{gone}");
+    assert_eq!(seen.lock().unwrap().len(), 4, "a 404 is not retried");
+}
+
 /// Rows of the generated report: enough for several batches in a debug build.
 const ROWS: u64 = 200_000;
 const BATCH: &str = "5000";

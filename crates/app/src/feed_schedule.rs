@@ -44,18 +44,14 @@ pub async fn run_once(
     asn_table: &std::path::Path,
     metrics: &FeedMetrics,
 ) {
-    let (collect_spec, spool) = (spec.clone(), spool_dir.to_owned());
-    let inputs = match tokio::task::spawn_blocking(move || collect::collect(&collect_spec, &spool)).await {
-        Ok(Ok(inputs)) => inputs,
-        Ok(Err(e)) => {
+    let collected = match collect::collect_any(services.store(), spec, spool_dir).await {
+        Ok(collected) => collected,
+        Err(e) => {
             tracing::warn!(feed = %spec.name, error = %e, "feed collection failed");
             return;
         }
-        Err(e) => {
-            tracing::error!(feed = %spec.name, error = %e, "feed collection stopped abnormally");
-            return;
-        }
     };
+    let collect::Collected { inputs, validators } = collected;
     // Read at every run, so that a new `cirtkit asn import` is used without a restart.
     let asn_table_path = asn_table;
     let asn_table = if spec.has_expert("asn") { crate::load_asn_table(asn_table) } else { None };
@@ -64,6 +60,11 @@ pub async fn run_once(
     let clock: &dyn Clock = services.clock();
     match run_feed(services.store(), spec, services.index(), clock, inputs, &options, None).await {
         Ok(report) => {
+            if let Some(validators) = validators
+                && let Err(e) = validators.keep_if_read(services.store(), &report).await
+            {
+                tracing::warn!(feed = %spec.name, error = %e, "cannot keep the download's validators");
+            }
             metrics.observe(&report);
             tracing::info!(
                 feed = %spec.name,

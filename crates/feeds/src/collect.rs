@@ -2,8 +2,10 @@
 //! arrives on a stream (stdin) is first spooled to a file in the data directory, so that every
 //! input has a content hash (for "seen before") and can be read again to resume.
 
+pub use crate::http::PendingValidators;
 use crate::spec::{CollectorSpec, FeedSpec, matches_pattern};
 use crate::{FeedError, Result};
+use cirtkit_storage::Store;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,19 +30,46 @@ impl Input {
 
 static SPOOL_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// Copies a stream into a new file under `spool_dir` and returns it as an input named `name`.
-pub fn spool(reader: &mut dyn Read, spool_dir: &Path, name: &str) -> Result<Input> {
+/// A new file's path under `spool_dir` (created if needed).
+pub(crate) fn spool_path(spool_dir: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(spool_dir)
         .map_err(FeedError::io(format!("cannot create the spool folder {}", spool_dir.display())))?;
     let n = SPOOL_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let path = spool_dir.join(format!("spool-{}-{n}.part", std::process::id()));
+    Ok(spool_dir.join(format!("spool-{}-{n}.part", std::process::id())))
+}
+
+/// Copies a stream into a new file under `spool_dir` and returns it as an input named `name`.
+pub fn spool(reader: &mut dyn Read, spool_dir: &Path, name: &str) -> Result<Input> {
+    let path = spool_path(spool_dir)?;
     let mut file = std::fs::File::create(&path).map_err(FeedError::io(format!("cannot create {}", path.display())))?;
     std::io::copy(reader, &mut file).map_err(FeedError::io("cannot spool the input"))?;
     file.flush().map_err(FeedError::io("cannot spool the input"))?;
     Ok(Input { path, name: name.to_owned(), spooled: true })
 }
 
-/// The files a feed's collector offers now.
+/// What a feed's collector gave: the files to read and, for an HTTP download, the validators
+/// to keep once the run has read it ([`PendingValidators::keep_if_read`]).
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub inputs: Vec<Input>,
+    pub validators: Option<PendingValidators>,
+}
+
+/// The files a feed's collector offers now: an HTTP download on the runtime, the other
+/// collectors ([`collect`]) on a blocking thread.
+pub async fn collect_any(store: &Store, spec: &FeedSpec, spool_dir: &Path) -> Result<Collected> {
+    if let CollectorSpec::Http { .. } = spec.collector {
+        let download = crate::http::collect_http(store, spec, spool_dir).await?;
+        return Ok(Collected { inputs: download.input.into_iter().collect(), validators: download.validators });
+    }
+    let (spec, spool_dir) = (spec.clone(), spool_dir.to_owned());
+    let inputs = tokio::task::spawn_blocking(move || collect(&spec, &spool_dir))
+        .await
+        .map_err(|e| FeedError::Internal(format!("the collection stopped abnormally: {e}")))??;
+    Ok(Collected { inputs, validators: None })
+}
+
+/// The files a feed's collector offers now (blocking; an HTTP feed needs [`collect_any`]).
 pub fn collect(spec: &FeedSpec, spool_dir: &Path) -> Result<Vec<Input>> {
     let failed = |reason: String| FeedError::Collect { feed: spec.name.clone(), reason };
     match &spec.collector {
@@ -68,6 +97,9 @@ pub fn collect(spec: &FeedSpec, spool_dir: &Path) -> Result<Vec<Input>> {
             Ok(inputs)
         }
         CollectorSpec::Stdin => Ok(vec![spool(&mut std::io::stdin().lock(), spool_dir, "stdin")?]),
+        CollectorSpec::Http { .. } => {
+            Err(FeedError::Internal(format!("feed {:?}: an HTTP feed is collected by collect_any", spec.name)))
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod collect;
 pub mod expert;
+pub mod http;
 pub mod metrics;
 pub mod run;
 pub mod spec;

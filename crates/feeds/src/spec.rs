@@ -2,6 +2,7 @@
 //! are the reference for those keys (docs/configuration.md is written from them).
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -72,6 +73,43 @@ pub enum CollectorSpec {
     },
     /// Standard input, read to its end (for `cirtkit feed run NAME < file`).
     Stdin,
+    /// A download over HTTP or HTTPS (TLS with the Mozilla roots built in). Each run asks with
+    /// `If-None-Match` / `If-Modified-Since` from the last download the run read to its end, so
+    /// an unchanged file is not downloaded again (a 304 stores nothing). The file is named after
+    /// the `Content-Disposition` file name, or else the URL's last path segment (Shadowserver's
+    /// parser picks the report by it). Connection errors, timeouts, 429 and 5xx answers are
+    /// retried after 1, 2, 4 … seconds (or the server's `Retry-After`, up to 60 seconds); other
+    /// answers (4xx) are not.
+    Http {
+        /// The URL, `http://` or `https://`, with its query (an API key in it stays in the
+        /// configuration file; prefer `headers` for secrets).
+        url: String,
+        /// Extra request headers, a table such as `{ Authorization = "Bearer …" }`.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        headers: BTreeMap<String, String>,
+        /// Seconds to wait for the connection, the answer, or the next piece of the body
+        /// (a slow but moving download is not cut). Default 60.
+        #[serde(default = "default_timeout_secs")]
+        timeout_secs: u64,
+        /// How many times a failed attempt is tried again (0 to 10). Default 3.
+        #[serde(default = "default_retries")]
+        retries: u32,
+        /// The largest body accepted, in bytes; a bigger one is refused. Default 536870912 (512 MiB).
+        #[serde(default = "default_max_bytes")]
+        max_bytes: u64,
+    },
+}
+
+fn default_timeout_secs() -> u64 {
+    60
+}
+
+fn default_retries() -> u32 {
+    3
+}
+
+fn default_max_bytes() -> u64 {
+    512 * 1024 * 1024
 }
 
 fn default_pattern() -> String {
@@ -136,6 +174,28 @@ impl FeedSpec {
             && (pattern.is_empty() || pattern.contains('/'))
         {
             out.push(format!("{at}.collector.pattern: a file name pattern such as *.csv, without '/'"));
+        }
+        if let CollectorSpec::Http { url, headers, timeout_secs, retries, max_bytes } = &self.collector {
+            match reqwest::Url::parse(url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                _ => out.push(format!("{at}.collector.url: an http:// or https:// URL, not {url:?}")),
+            }
+            for (name, value) in headers {
+                if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+                    || reqwest::header::HeaderValue::from_str(value).is_err()
+                {
+                    out.push(format!("{at}.collector.headers: {name:?} is not a valid header name and value"));
+                }
+            }
+            if *timeout_secs == 0 || *timeout_secs > 3600 {
+                out.push(format!("{at}.collector.timeout_secs: use 1 to 3600 seconds"));
+            }
+            if *retries > 10 {
+                out.push(format!("{at}.collector.retries: use 0 to 10"));
+            }
+            if *max_bytes == 0 {
+                out.push(format!("{at}.collector.max_bytes: must be at least 1"));
+            }
         }
         if self.interval_secs.is_some() && matches!(self.collector, CollectorSpec::Stdin) {
             out.push(format!("{at}.interval_secs: a stdin feed cannot run on a schedule"));
@@ -214,5 +274,27 @@ mod tests {
             "name": "x", "format": "generic-csv", "collector": {"kind": "file", "path": "/x", "patern": "*"}
         }));
         assert!(typo.is_err(), "unknown keys are refused");
+        let http: FeedSpec = serde_json::from_value(serde_json::json!({
+            "name": "x", "format": "blocklistde", "options": {"list": "ssh"}, "collector": {"kind": "http", "url": "https://dl.example/a.csv"}
+        }))
+        .unwrap();
+        let CollectorSpec::Http { timeout_secs: 60, retries: 3, max_bytes: 536_870_912, .. } = &http.collector else {
+            panic!("{:?}", http.collector)
+        };
+        assert!(http.problems("f").is_empty(), "{:?}", http.problems("f"));
+        let bad = FeedSpec {
+            collector: CollectorSpec::Http {
+                url: "ftp://x/y".into(),
+                headers: [("Bad Name".to_owned(), "v".to_owned())].into(),
+                timeout_secs: 0,
+                retries: 11,
+                max_bytes: 0,
+            },
+            ..http
+        };
+        let all = bad.problems("f").join("\n");
+        for key in ["url", "headers", "timeout_secs", "retries", "max_bytes"] {
+            assert!(all.contains(&format!("f.collector.{key}")), "{key} in {all}");
+        }
     }
 }
