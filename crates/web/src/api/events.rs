@@ -86,17 +86,6 @@ fn words(value: &Option<String>) -> impl Iterator<Item = &str> {
     value.iter().flat_map(|v| v.split(',')).map(str::trim).filter(|v| !v.is_empty())
 }
 
-fn instant(value: &Option<String>, field: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
-    value
-        .as_deref()
-        .map(|v| {
-            chrono::DateTime::parse_from_rfc3339(v)
-                .map(|t| t.with_timezone(&chrono::Utc))
-                .map_err(|e| super::invalid(field, format!("{e}; write it as 2026-03-01T00:00:00Z")))
-        })
-        .transpose()
-}
-
 impl EventFilter {
     fn query(&self) -> Result<EventQuery, ApiError> {
         let mut types = Vec::new();
@@ -142,10 +131,10 @@ impl EventFilter {
             source,
             source_asn,
             organisation: self.organisation.map(OrganisationId),
-            observed_after: instant(&self.observed_after, "observed_after")?,
-            observed_before: instant(&self.observed_before, "observed_before")?,
-            source_after: instant(&self.source_after, "source_after")?,
-            source_before: instant(&self.source_before, "source_before")?,
+            observed_after: super::instant(&self.observed_after, "observed_after")?,
+            observed_before: super::instant(&self.observed_before, "observed_before")?,
+            source_after: super::instant(&self.source_after, "source_after")?,
+            source_before: super::instant(&self.source_before, "source_before")?,
             before_id: None,
             limit: 0,
         })

@@ -207,17 +207,6 @@ fn list_of<T: std::str::FromStr<Err = cirtkit_domain::ParseError>>(
         .collect()
 }
 
-fn instant(value: &Option<String>, field: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
-    value
-        .as_deref()
-        .map(|v| {
-            chrono::DateTime::parse_from_rfc3339(v)
-                .map(|t| t.with_timezone(&chrono::Utc))
-                .map_err(|e| super::invalid(field, format!("{e}; write it as 2026-03-01T00:00:00Z")))
-        })
-        .transpose()
-}
-
 impl IncidentFilter {
     fn query(&self) -> Result<IncidentQuery, ApiError> {
         let classes: Vec<String> = self
@@ -238,10 +227,10 @@ impl IncidentFilter {
             tlps: list_of::<Tlp>(&self.tlp, "tlp")?,
             organisation: self.organisation.map(OrganisationId),
             assignee: self.assignee.map(UserId),
-            created_after: instant(&self.created_after, "created_after")?,
-            created_before: instant(&self.created_before, "created_before")?,
-            updated_after: instant(&self.updated_after, "updated_after")?,
-            updated_before: instant(&self.updated_before, "updated_before")?,
+            created_after: super::instant(&self.created_after, "created_after")?,
+            created_before: super::instant(&self.created_before, "created_before")?,
+            updated_after: super::instant(&self.updated_after, "updated_after")?,
+            updated_before: super::instant(&self.updated_before, "updated_before")?,
             text: self.q.clone().filter(|q| !q.trim().is_empty()),
             visible_to: None,
         })

@@ -39,6 +39,18 @@ pub(crate) async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     ApiError::method_not_allowed(&method, uri.path())
 }
 
+/// An optional RFC 3339 time from a query parameter; a bad one is a 422 naming the field.
+pub(crate) fn instant(value: &Option<String>, field: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
+    value
+        .as_deref()
+        .map(|v| {
+            DateTime::parse_from_rfc3339(v)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| invalid(field, format!("{e}; write it as 2026-03-01T00:00:00Z")))
+        })
+        .transpose()
+}
+
 /// One page of a list: the items, and the cursor of the next page (`null` on the last page).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T: ToSchema> {

@@ -10,7 +10,6 @@ use axum::{
     extract::{Query, State},
     response::Response,
 };
-use chrono::{DateTime, NaiveDate, Utc};
 use cirtkit_domain::OrganisationId;
 use cirtkit_pipeline::{ClassificationType, Taxonomy};
 use cirtkit_service::storage::EventQuery;
@@ -68,16 +67,8 @@ impl Filter {
         if !self.organisation.is_empty() {
             q.organisation = Some(OrganisationId(self.organisation.parse().map_err(|_| "filter-organisation")?));
         }
-        let day = |text: &str, field: &'static str, next: bool| -> Result<Option<DateTime<Utc>>, &'static str> {
-            if text.is_empty() {
-                return Ok(None);
-            }
-            let d = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| field)?;
-            let d = if next { d.succ_opt().ok_or(field)? } else { d };
-            Ok(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()))
-        };
-        q.observed_after = day(&self.observed_from, "events-observed-from", false)?;
-        q.observed_before = day(&self.observed_to, "events-observed-to", true)?;
+        q.observed_after = super::day_bound(&self.observed_from, "events-observed-from", false)?;
+        q.observed_before = super::day_bound(&self.observed_to, "events-observed-to", true)?;
         Ok(q)
     }
 

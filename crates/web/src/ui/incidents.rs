@@ -11,7 +11,7 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::Response,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use cirtkit_domain::{
     EmailAddress, Incident, IncidentChanges, IncidentQuery, IncidentState, JournalKind, NewIncident, Observable,
     OrganisationId, Pap, Rsit, Severity, Tlp, Transition, UserId, extract::extract_observables,
@@ -138,16 +138,8 @@ impl Filter {
         if !self.assignee.is_empty() {
             query.assignee = Some(UserId(self.assignee.parse().map_err(|_| "filter-assignee")?));
         }
-        let day = |text: &str, field: &'static str, next: bool| -> Result<Option<DateTime<Utc>>, &'static str> {
-            if text.is_empty() {
-                return Ok(None);
-            }
-            let d = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| field)?;
-            let d = if next { d.succ_opt().ok_or(field)? } else { d };
-            Ok(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()))
-        };
-        query.created_after = day(&self.created_from, "filter-created-from", false)?;
-        query.created_before = day(&self.created_to, "filter-created-to", true)?;
+        query.created_after = super::day_bound(&self.created_from, "filter-created-from", false)?;
+        query.created_before = super::day_bound(&self.created_to, "filter-created-to", true)?;
         query.text = Some(self.q.clone()).filter(|q| !q.trim().is_empty());
         Ok(query)
     }

@@ -229,6 +229,21 @@ pub(crate) fn local_path(next: &str) -> &str {
     if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/dashboard" }
 }
 
+/// A date from a filter form (`YYYY-MM-DD`) as the start of that day, or of the next day when
+/// it ends a range (`next`); empty is no bound, a bad date names `field` (a catalogue key).
+pub(crate) fn day_bound(
+    text: &str,
+    field: &'static str,
+    next: bool,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, &'static str> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let d = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| field)?;
+    let d = if next { d.succ_opt().ok_or(field)? } else { d };
+    Ok(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()))
+}
+
 /// Times as pages show them: UTC, to the minute (the team works across time zones).
 pub(crate) fn when(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
