@@ -73,7 +73,7 @@ impl Filter {
     }
 
     fn query_string(&self) -> String {
-        [
+        let pairs = [
             ("feed", &self.feed),
             ("type", &self.r#type),
             ("taxonomy", &self.taxonomy),
@@ -82,12 +82,8 @@ impl Filter {
             ("organisation", &self.organisation),
             ("observed_from", &self.observed_from),
             ("observed_to", &self.observed_to),
-        ]
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", url_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+        ];
+        super::query_string(&pairs)
     }
 }
 
@@ -198,10 +194,7 @@ pub(crate) async fn list(
         }
         Err(field) => error = Some(t.with("filter-invalid", "field", &t.get(field))),
     }
-    let base = f.query_string();
-    let next =
-        next.map(|c| format!("/events?{base}{}cursor={}", if base.is_empty() { "" } else { "&" }, url_encode(&c)));
-    let first = f.cursor.as_ref().map(|_| format!("/events?{base}"));
+    let (first, next) = super::page_links("/events", &f.query_string(), f.cursor.as_deref(), next);
     let staff = !matches!(viewer.principal.role(), cirtkit_domain::Role::Constituent(_));
     let organisations = if staff {
         let orgs = services.organisations(&viewer.principal).await.unwrap_or_default();

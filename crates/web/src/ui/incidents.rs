@@ -158,12 +158,7 @@ impl Filter {
             ("created_from", &self.created_from),
             ("created_to", &self.created_to),
         ];
-        pairs
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", url_encode(v)))
-            .collect::<Vec<_>>()
-            .join("&")
+        super::query_string(&pairs)
     }
 }
 
@@ -224,10 +219,7 @@ pub(crate) async fn list(
             Err(field) => error = Some(t.with("filter-invalid", "field", &t.get(field))),
         }
     }
-    let base = f.query_string();
-    let next =
-        next.map(|c| format!("/incidents?{base}{}cursor={}", if base.is_empty() { "" } else { "&" }, url_encode(&c)));
-    let first = f.cursor.as_ref().map(|_| format!("/incidents?{base}"));
+    let (first, next) = super::page_links("/incidents", &f.query_string(), f.cursor.as_deref(), next);
     let staff = !matches!(who.role(), cirtkit_domain::Role::Constituent(_));
     let organisations = if staff {
         let orgs = services.organisations(who).await.unwrap_or_default();

@@ -224,6 +224,30 @@ pub(crate) fn url_encode(text: &str) -> String {
     out
 }
 
+/// A list's filters as a query string: the non-empty ones, encoded.
+pub(crate) fn query_string(pairs: &[(&str, &String)]) -> String {
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", url_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The links of a keyset-paged list at `path` with these filters: back to the first page (when
+/// on a later one) and to the next page (when there is one).
+pub(crate) fn page_links(
+    path: &str,
+    filters: &str,
+    cursor: Option<&str>,
+    next: Option<String>,
+) -> (Option<String>, Option<String>) {
+    let first = cursor.map(|_| format!("{path}?{filters}"));
+    let separator = if filters.is_empty() { "" } else { "&" };
+    let next = next.map(|c| format!("{path}?{filters}{separator}cursor={}", url_encode(&c)));
+    (first, next)
+}
+
 /// Only local paths are followed after signing in or changing language (no open redirect).
 pub(crate) fn local_path(next: &str) -> &str {
     if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/dashboard" }
