@@ -16,7 +16,7 @@ use crate::{FeedError, Result};
 use chrono::{DateTime, Utc};
 use cirtkit_domain::{Clock, ConstituencyIndex, OrganisationId};
 use cirtkit_pipeline::{DedupKey, Event, FeedMeta, ParseContext, Parser, PipelineError, Quarantined, Sink, ingest};
-use cirtkit_storage::{FeedBatch, FeedFileState, FeedRunRecord, NewEvent, NewQuarantine, Store};
+use cirtkit_storage::{EventPacker, FeedBatch, FeedFileState, FeedRunRecord, NewEvent, NewQuarantine, Store};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -41,7 +41,7 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        Self { batch_records: 5_000, actor: "system:feeds".into(), asn_table: None, shadowserver_schema: None }
+        Self { batch_records: 50_000, actor: "system:feeds".into(), asn_table: None, shadowserver_schema: None }
     }
 }
 
@@ -450,6 +450,10 @@ struct BatchSink {
     /// `seq` when the batch in hand began.
     batch_start: u64,
     events: Vec<NewEvent>,
+    /// The batch's events' JSON and raw records, compressed into blocks as they come.
+    packer: EventPacker,
+    /// One event's JSON, reused.
+    json: String,
     quarantine: Vec<NewQuarantine>,
     state: State,
     stages: Vec<StageCounts>,
@@ -492,6 +496,8 @@ impl BatchSink {
             seq: skip,
             batch_start: skip,
             events: Vec::new(),
+            packer: EventPacker::new(),
+            json: String::with_capacity(2048),
             quarantine: Vec::new(),
             state,
             stages,
@@ -524,10 +530,12 @@ impl BatchSink {
 
     fn flush(&mut self, done: bool) {
         let batch = FeedBatch {
+            feed: self.feed.clone(),
             file_id: self.file_id,
             rows_committed: self.seq,
             done,
             events: std::mem::take(&mut self.events),
+            blocks: self.packer.take(),
             quarantined: std::mem::take(&mut self.quarantine),
             at: self.observed,
         };
@@ -600,17 +608,20 @@ impl Sink for BatchSink {
             }
             None => event.dedup_hash(&self.default_key),
         };
+        self.json.clear();
+        event.write_json(&mut self.json, false);
+        let (block, slot) = self.packer.push(&self.json, event.raw());
         self.events.push(NewEvent {
-            feed: self.feed.clone(),
             time_observation: at,
             time_source: event.time_source(),
-            classification_type: event.classification_type().map(|t| t.as_str().to_owned()),
-            taxonomy: event.taxonomy().map(|t| t.as_str().to_owned()),
+            classification_type: event.classification_type().map(|t| t.as_str()),
+            taxonomy: event.taxonomy().map(|t| t.as_str()),
             source_ip: event.source_ip(),
             source_asn: event.source_asn(),
             organisation: organisation_of(&event).map(OrganisationId),
             dedup_hash: hash,
-            payload: event.to_json_line(),
+            block,
+            slot,
         });
         self.maybe_flush();
     }

@@ -1,10 +1,12 @@
 //! Feed events in bulk: batches of harmonised events written with their file's progress, the
-//! quarantine, the deduplication window, feed runs, and the event lists.
+//! quarantine, feed runs, and the event lists.
 //!
-//! A batch is one transaction holding its events, its quarantined records, the deduplication
-//! keys of its events and the file's progress (how many of the parser's records are consumed).
-//! So a run killed at any point leaves the store as after its last committed batch, and a rerun
-//! skips exactly the records that batch had consumed: every event is stored once.
+//! A batch is one transaction holding its events (narrow rows and the compressed blocks their
+//! JSON is in, see [`crate::EventPacker`]), its quarantined records and the file's progress
+//! (how many of the parser's records are consumed). So a run killed at any point leaves the
+//! store as after its last committed batch, and a rerun skips exactly the records that batch
+//! had consumed: every event is stored once. The deduplication window is read back from the
+//! events' `dedup_hash` column ([`Store::dedup_window`]).
 //!
 //! Bulk writes are not audited row by row: each run is one `feed.run` audit record
 //! ([`WriteTx::record_feed_run`]). SQLite takes multi-row INSERTs of prepared statements;
@@ -21,23 +23,24 @@ use sqlx::Row;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-/// One event to store: the columns lists filter on, and the event itself as flat JSON.
+/// One event to store: the columns lists filter on, and where its JSON is in the batch's
+/// blocks ([`crate::EventPacker`] gives both numbers).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
-    /// `feed.name`.
-    pub feed: String,
     pub time_observation: DateTime<Utc>,
     pub time_source: Option<DateTime<Utc>>,
-    pub classification_type: Option<String>,
-    pub taxonomy: Option<String>,
+    pub classification_type: Option<&'static str>,
+    pub taxonomy: Option<&'static str>,
     pub source_ip: Option<IpAddr>,
     pub source_asn: Option<u32>,
     /// The constituent owning the source (address, or else host name), when known.
     pub organisation: Option<OrganisationId>,
     /// The deduplication key's hash (a u64, stored as its two's-complement i64).
     pub dedup_hash: u64,
-    /// The event as one line of flat JSON with the harmonised names.
-    pub payload: String,
+    /// Index of its block in [`FeedBatch::blocks`].
+    pub block: u32,
+    /// Its place in that block.
+    pub slot: u32,
 }
 
 /// A record the parser could not read.
@@ -102,12 +105,16 @@ pub struct FeedFileRecord {
 /// One batch: committed whole, or not at all.
 #[derive(Debug, Clone)]
 pub struct FeedBatch {
+    /// `feed.name` of every event in the batch.
+    pub feed: String,
     pub file_id: i64,
     /// The file's progress once this batch is committed (records consumed from its start).
     pub rows_committed: u64,
     /// Whether the file is read to its end with this batch.
     pub done: bool,
     pub events: Vec<NewEvent>,
+    /// The events' JSON and raw records, packed ([`crate::EventPacker::take`]).
+    pub blocks: Vec<crate::EventBlock>,
     pub quarantined: Vec<NewQuarantine>,
     /// When the batch is written (the quarantine's time, and the file's end).
     pub at: DateTime<Utc>,
@@ -236,20 +243,20 @@ fn copy_opt<T: std::fmt::Display>(out: &mut String, v: Option<T>) {
     }
 }
 
-/// One event as a line of `COPY events (…) FROM STDIN` text.
-fn copy_line(out: &mut String, e: &NewEvent, file_id: i64) {
-    copy_text(out, &e.feed);
+/// One event as a line of `COPY events (…) FROM STDIN` text (`feed` already escaped).
+fn copy_line(out: &mut String, feed: &str, e: &NewEvent, file_id: i64, block_id: i64) {
+    out.push_str(feed);
     out.push('\t');
     out.push_str(&stored_time(e.time_observation).to_rfc3339());
     out.push('\t');
     copy_opt(out, e.time_source.map(|t| stored_time(t).to_rfc3339()));
     out.push('\t');
-    match &e.classification_type {
+    match e.classification_type {
         Some(t) => copy_text(out, t),
         None => out.push_str("\\N"),
     }
     out.push('\t');
-    match &e.taxonomy {
+    match e.taxonomy {
         Some(t) => copy_text(out, t),
         None => out.push_str("\\N"),
     }
@@ -266,9 +273,7 @@ fn copy_line(out: &mut String, e: &NewEvent, file_id: i64) {
     out.push('\t');
     copy_opt(out, e.organisation.map(|o| o.0));
     out.push('\t');
-    let _ = write!(out, "{}\t{file_id}\t", hash_i64(e.dedup_hash));
-    copy_text(out, &e.payload);
-    out.push('\n');
+    let _ = write!(out, "{}\t{file_id}\t{block_id}\t{}\n", hash_i64(e.dedup_hash), e.slot);
 }
 
 /// The quarantined records and the file's progress, in the batch's transaction (either driver).
@@ -304,7 +309,7 @@ macro_rules! finish_batch {
 }
 
 const EVENT_COLUMNS: &str = "feed, time_observation, time_source, classification_type, taxonomy, source_ip, \
-                             source_asn, organisation_id, dedup_hash, file_id, payload";
+                             source_asn, organisation_id, dedup_hash, file_id, block_id, slot";
 
 impl Store {
     /// Registers a feed file by its content, or returns the record of the same content seen
@@ -401,82 +406,106 @@ impl Store {
         Ok(())
     }
 
-    /// Writes one batch in one transaction: its events, its quarantined records, the
-    /// deduplication keys of its events, and the file's progress.
+    /// Writes one batch in one transaction: its blocks, its events, its quarantined records
+    /// and the file's progress. The events' deduplication keys are their `dedup_hash` column.
     pub async fn commit_feed_batch(&self, batch: &FeedBatch) -> Result<()> {
+        if let Some(e) =
+            batch.events.iter().find(|e| batch.blocks.get(e.block as usize).is_none_or(|b| e.slot >= b.events))
+        {
+            return Err(StorageError::Conflict(format!(
+                "event batch: block {} slot {} is not among the batch's blocks",
+                e.block, e.slot
+            )));
+        }
         let mut days: Vec<NaiveDate> = batch.events.iter().map(|e| e.time_observation.date_naive()).collect();
         days.sort_unstable();
         days.dedup();
         self.ensure_partitions(&days).await?;
-        let mut seen: Vec<(i64, DateTime<Utc>)> =
-            batch.events.iter().map(|e| (hash_i64(e.dedup_hash), stored_time(e.time_observation))).collect();
-        seen.sort_unstable_by_key(|s| s.0);
-        seen.dedup_by_key(|s| s.0);
         let state = if batch.done { FeedFileState::Done } else { FeedFileState::Partial };
         let at = stored_time(batch.at);
         match &self.backend {
             Backend::Sqlite(pool) => {
                 let mut tx = pool.begin().await?;
+                // The file's progress first: it takes the database's write lock, so the block
+                // ids read next stay ours until the commit.
+                finish_batch!(tx, batch, state, at);
+                let first: i64 =
+                    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM event_blocks").fetch_one(&mut *tx).await?;
+                for (i, block) in batch.blocks.iter().enumerate() {
+                    sqlx::query("INSERT INTO event_blocks (id, file_id, events, data) VALUES (?, ?, ?, ?)")
+                        .bind(first + i as i64)
+                        .bind(batch.file_id)
+                        .bind(i64::from(block.events))
+                        .bind(block.data.as_slice())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let feed = batch.feed.as_str();
                 for chunk in batch.events.chunks(SQLITE_ROWS_PER_INSERT) {
                     let mut sql = format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES ");
+                    // `?` and not `$N`: SQLite looks a numbered parameter's name up in a list,
+                    // once per bind, which made binding a 2,400-parameter statement quadratic.
                     for i in 0..chunk.len() {
-                        let b = i * 11;
-                        let _ = write!(
-                            sql,
-                            "{}(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                            if i == 0 { "" } else { ", " },
-                            b + 1,
-                            b + 2,
-                            b + 3,
-                            b + 4,
-                            b + 5,
-                            b + 6,
-                            b + 7,
-                            b + 8,
-                            b + 9,
-                            b + 10,
-                            b + 11
-                        );
+                        sql.push_str(if i == 0 {
+                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                        } else {
+                            ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                        });
                     }
                     let mut q = sqlx::query(&sql);
                     for e in chunk {
                         q = q
-                            .bind(e.feed.as_str())
+                            .bind(feed)
                             .bind(stored_time(e.time_observation))
                             .bind(e.time_source.map(stored_time))
-                            .bind(e.classification_type.as_deref())
-                            .bind(e.taxonomy.as_deref())
+                            .bind(e.classification_type)
+                            .bind(e.taxonomy)
                             .bind(e.source_ip.map(|ip| ip_key(ip).to_vec()))
                             .bind(e.source_asn.map(i64::from))
                             .bind(e.organisation.map(|o| o.0))
                             .bind(hash_i64(e.dedup_hash))
                             .bind(batch.file_id)
-                            .bind(e.payload.as_str());
+                            .bind(first + i64::from(e.block))
+                            .bind(i64::from(e.slot));
                     }
                     q.execute(&mut *tx).await?;
                 }
-                for chunk in seen.chunks(SQLITE_ROWS_PER_INSERT * 5) {
-                    let mut sql = "INSERT INTO dedup_seen (hash, last_seen) VALUES ".to_owned();
-                    for i in 0..chunk.len() {
-                        let _ = write!(sql, "{}(${}, ${})", if i == 0 { "" } else { ", " }, 2 * i + 1, 2 * i + 2);
-                    }
-                    sql.push_str(" ON CONFLICT (hash) DO UPDATE SET last_seen = excluded.last_seen");
-                    let mut q = sqlx::query(&sql);
-                    for (h, t) in chunk {
-                        q = q.bind(*h).bind(*t);
-                    }
-                    q.execute(&mut *tx).await?;
-                }
-                finish_batch!(tx, batch, state, at);
                 tx.commit().await?;
             }
             Backend::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
+                let ids: Vec<i64> = if batch.blocks.is_empty() {
+                    Vec::new()
+                } else {
+                    sqlx::query_scalar(
+                        "SELECT nextval(pg_get_serial_sequence('event_blocks', 'id')) FROM generate_series(1, $1)",
+                    )
+                    .bind(batch.blocks.len() as i64)
+                    .fetch_all(&mut *tx)
+                    .await?
+                };
+                if !batch.blocks.is_empty() {
+                    let files = vec![batch.file_id; ids.len()];
+                    let counts: Vec<i32> = batch.blocks.iter().map(|b| b.events as i32).collect();
+                    let data: Vec<&[u8]> = batch.blocks.iter().map(|b| b.data.as_slice()).collect();
+                    sqlx::query(
+                        "INSERT INTO event_blocks (id, file_id, events, data) \
+                         SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::int[], $4::bytea[])",
+                    )
+                    .bind(&ids)
+                    .bind(files)
+                    .bind(counts)
+                    .bind(data)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 if !batch.events.is_empty() {
                     let mut copy = tx.copy_in_raw(&format!("COPY events ({EVENT_COLUMNS}) FROM STDIN")).await?;
+                    let mut feed = String::new();
+                    copy_text(&mut feed, &batch.feed);
                     let mut buf = String::with_capacity(1 << 20);
                     for e in &batch.events {
-                        copy_line(&mut buf, e, batch.file_id);
+                        copy_line(&mut buf, &feed, e, batch.file_id, ids[e.block as usize]);
                         if buf.len() >= 1 << 20 {
                             copy.send(std::mem::take(&mut buf).into_bytes()).await?;
                             buf.reserve(1 << 20);
@@ -487,17 +516,6 @@ impl Store {
                     }
                     copy.finish().await?;
                 }
-                if !seen.is_empty() {
-                    let (hashes, times): (Vec<i64>, Vec<DateTime<Utc>>) = seen.into_iter().unzip();
-                    sqlx::query(
-                        "INSERT INTO dedup_seen (hash, last_seen) SELECT * FROM UNNEST($1::bigint[], $2::timestamptz[]) \
-                         ON CONFLICT (hash) DO UPDATE SET last_seen = EXCLUDED.last_seen",
-                    )
-                    .bind(hashes)
-                    .bind(times)
-                    .execute(&mut *tx)
-                    .await?;
-                }
                 finish_batch!(tx, batch, state, at);
                 tx.commit().await?;
             }
@@ -505,34 +523,26 @@ impl Store {
         Ok(())
     }
 
-    /// The deduplication window: every key stored at or after `since`, with when.
+    /// The deduplication window: the key of every event observed at or after `since`, with
+    /// when (oldest first, so that a key stored twice ends with its latest time).
     pub async fn dedup_window(&self, since: DateTime<Utc>) -> Result<Vec<(u64, DateTime<Utc>)>> {
         let rows: Vec<(i64, DateTime<Utc>)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT hash, last_seen FROM dedup_seen WHERE last_seen >= $1")
-                .bind(stored_time(since))
-                .fetch_all(pool)
-                .await?
+            sqlx::query_as(
+                "SELECT dedup_hash, time_observation FROM events WHERE time_observation >= $1 ORDER BY time_observation",
+            )
+            .bind(stored_time(since))
+            .fetch_all(pool)
+            .await?
         });
         Ok(rows.into_iter().map(|(h, t)| (hash_u64(h), t)).collect())
     }
 
-    /// Forgets deduplication keys stored before `before`; returns how many.
-    pub async fn prune_dedup(&self, before: DateTime<Utc>) -> Result<u64> {
-        let n = on_pool!(self, pool => {
-            sqlx::query("DELETE FROM dedup_seen WHERE last_seen < $1")
-                .bind(stored_time(before))
-                .execute(pool)
-                .await?
-                .rows_affected()
-        });
-        Ok(n)
-    }
-
     fn event_select(&self) -> &'static str {
         if self.is_sqlite() {
-            "SELECT id, feed, time_observation, time_source, organisation_id, payload FROM events e"
+            "SELECT id, feed, time_observation, time_source, organisation_id, payload, block_id, slot FROM events e"
         } else {
-            "SELECT id, feed, time_observation, time_source, organisation_id, payload::text AS payload FROM events e"
+            "SELECT id, feed, time_observation, time_source, organisation_id, payload::text AS payload, block_id, slot \
+             FROM events e"
         }
     }
 
@@ -603,22 +613,69 @@ impl Store {
     }
 
     async fn fetch_events(&self, text: &str, binds: &[Bind]) -> Result<Vec<StoredEvent>> {
-        let events = on_pool!(self, pool => {
+        let mut packed = Vec::new();
+        let mut events = on_pool!(self, pool => {
             let rows = bind_all!(sqlx::query(text), binds).fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
+                let payload: Option<String> = r.try_get("payload")?;
+                if payload.is_none() {
+                    let block: Option<i64> = r.try_get("block_id")?;
+                    let slot: Option<i32> = r.try_get("slot")?;
+                    match (block, slot) {
+                        (Some(b), Some(s)) => packed.push((out.len(), b, i64::from(s))),
+                        _ => return Err(StorageError::corrupt("an event with neither payload nor block")),
+                    }
+                }
                 out.push(StoredEvent {
                     id: r.try_get("id")?,
                     feed: r.try_get("feed")?,
                     time_observation: r.try_get("time_observation")?,
                     time_source: r.try_get("time_source")?,
                     organisation: r.try_get::<Option<i64>, _>("organisation_id")?.map(OrganisationId),
-                    payload: r.try_get("payload")?,
+                    payload: payload.unwrap_or_default(),
                 });
             }
             out
         });
+        if !packed.is_empty() {
+            let mut ids: Vec<i64> = packed.iter().map(|p| p.1).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let blocks = self.event_blocks(&ids).await?;
+            for (at, block, slot) in packed {
+                let open = blocks
+                    .get(&block)
+                    .ok_or_else(|| StorageError::corrupt(format!("event block {block} is missing")))?;
+                events[at].payload = usize::try_from(slot)
+                    .ok()
+                    .and_then(|s| open.event_json(s))
+                    .ok_or_else(|| StorageError::corrupt(format!("event block {block} has no slot {slot}")))?;
+            }
+        }
         Ok(events)
+    }
+
+    /// Event blocks by id, decompressed.
+    async fn event_blocks(&self, ids: &[i64]) -> Result<std::collections::HashMap<i64, crate::OpenBlock>> {
+        let mut out = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut sql = Sql::default();
+            let list = sql.bind_list(chunk.iter().map(|id| Bind::Int(*id)));
+            let text = format!("SELECT id, data FROM event_blocks WHERE id IN ({list})");
+            let rows: Vec<(i64, Vec<u8>)> = on_pool!(self, pool => {
+                let rows = bind_all!(sqlx::query(&text), &sql.binds).fetch_all(pool).await?;
+                let mut v = Vec::with_capacity(rows.len());
+                for r in rows {
+                    v.push((r.try_get("id")?, r.try_get("data")?));
+                }
+                v
+            });
+            for (id, data) in rows {
+                out.insert(id, crate::OpenBlock::open(&data)?);
+            }
+        }
+        Ok(out)
     }
 
     /// Quarantined records, newest first, of one feed or all.

@@ -18,6 +18,7 @@ mod partners;
 mod sessions;
 #[macro_use]
 mod search;
+mod event_blocks;
 mod events;
 mod stats;
 mod synthetic;
@@ -30,6 +31,7 @@ mod tests;
 pub use attachments::{AttachmentRecord, MailDirection};
 pub use audit::{AuditEntry, AuditVerification};
 pub use error::StorageError;
+pub use event_blocks::{BLOCK_EVENTS, EventBlock, EventPacker, OpenBlock};
 pub use events::{
     EventQuery, FeedBatch, FeedFileRecord, FeedFileState, FeedRunRecord, HttpValidators, NewEvent, NewQuarantine,
     QuarantineRecord, StoredEvent,

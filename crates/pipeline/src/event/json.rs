@@ -21,31 +21,53 @@ impl Event {
 
     /// One line of JSON, keys sorted: the form of golden files and JSON-lines output.
     pub fn to_json_line(&self) -> String {
-        let mut out = String::with_capacity(256);
+        let mut out = String::with_capacity(512);
+        self.write_json(&mut out, true);
+        out
+    }
+
+    /// Appends the event as one flat JSON object, keys sorted, as [`Event::to_json_line`]
+    /// writes it; without `raw` when `with_raw` is false (the store keeps `raw` apart).
+    /// Written straight into `out`: no intermediate `serde_json::Value`.
+    pub fn write_json(&self, out: &mut String, with_raw: bool) {
         out.push('{');
-        let fields = self.fields();
-        let split = fields.partition_point(|(f, _)| f.name() < "extra");
         let mut first = true;
-        let mut put = |out: &mut String, k: &str, v: &J| {
+        let mut extra_written = false;
+        let mut key = |out: &mut String, k: &str| {
             if !first {
                 out.push(',');
             }
             first = false;
-            out.push_str(&J::String(k.to_owned()).to_string());
+            push_json_str(out, k);
             out.push(':');
-            out.push_str(&v.to_string());
         };
-        for (f, v) in &fields[..split] {
-            put(&mut out, f.name(), &v.to_json());
-        }
-        for (k, v) in self.extra() {
-            put(&mut out, &format!("extra.{k}"), &v.to_json());
-        }
-        for (f, v) in &fields[split..] {
-            put(&mut out, f.name(), &v.to_json());
+        let extras = |out: &mut String, key: &mut dyn FnMut(&mut String, &str)| {
+            for (k, v) in self.extra() {
+                let mut name = String::with_capacity(6 + k.len());
+                name.push_str("extra.");
+                name.push_str(k);
+                key(out, &name);
+                match v {
+                    super::ExtraValue::Text(t) => push_json_str(out, t),
+                    super::ExtraValue::Json(j) => out.push_str(&j.to_string()),
+                }
+            }
+        };
+        self.for_each_field(|f, v| {
+            if f == Field::Raw && !with_raw {
+                return;
+            }
+            if !extra_written && f.name() > "extra" {
+                extras(out, &mut key);
+                extra_written = true;
+            }
+            key(out, f.name());
+            push_json_value(out, v);
+        });
+        if !extra_written {
+            extras(out, &mut key);
         }
         out.push('}');
-        out
     }
 
     /// Reads a flat JSON object (IntelMQ's form; `__type` is ignored, and a nested `extra`
@@ -212,5 +234,72 @@ mod tests {
             prop_assert_eq!(back.dedup_hash(&Default::default()), e.dedup_hash(&Default::default()));
             prop_assert_eq!(e.dedup_hash(&Default::default()), e.dedup_hash_reference());
         }
+    }
+}
+
+/// Appends `s` as a JSON string, escaped as serde_json escapes it (quote, backslash and control
+/// characters), so that both writers give the same bytes.
+pub(crate) fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 0xf)] as char);
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// Appends a field's value as JSON, as [`Value::to_json`] gives it.
+fn push_json_value(out: &mut String, v: &Value) {
+    use std::fmt::Write as _;
+    match v {
+        Value::Text(s) => push_json_str(out, s),
+        Value::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
+        Value::Asn(a) => out.push_str(itoa::Buffer::new().format(*a)),
+        Value::Port(p) => out.push_str(itoa::Buffer::new().format(*p)),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Float(_) => out.push_str(&v.to_json().to_string()),
+        Value::Raw(bytes) => {
+            use base64::Engine;
+            out.push('"');
+            base64::engine::general_purpose::STANDARD.encode_string(bytes, out);
+            out.push('"');
+        }
+        Value::Ip(ip) => {
+            out.push('"');
+            let _ = write!(out, "{ip}");
+            out.push('"');
+        }
+        Value::Network(n) => {
+            out.push('"');
+            let _ = write!(out, "{n}");
+            out.push('"');
+        }
+        Value::Time(t) => push_json_str(out, &super::value::format_time(t)),
+        Value::Cc(c) => push_json_str(out, c.as_str()),
+        Value::Taxonomy(t) => push_json_str(out, t.as_str()),
+        Value::Type(t) => push_json_str(out, t.as_str()),
+        Value::Tlp(t) => push_json_str(out, t.as_str()),
     }
 }
