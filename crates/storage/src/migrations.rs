@@ -35,6 +35,11 @@ const SQLITE: &[Migration] = &[
         description: "incident list performance",
         sql: include_str!("../migrations/sqlite/0007_list_performance.sql"),
     },
+    Migration {
+        version: 9,
+        description: "feed runs not modified",
+        sql: include_str!("../migrations/sqlite/0009_feed_run_not_modified.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -64,6 +69,11 @@ const POSTGRES: &[Migration] = &[
         version: 7,
         description: "incident list performance",
         sql: include_str!("../migrations/postgres/0007_list_performance.sql"),
+    },
+    Migration {
+        version: 9,
+        description: "feed runs not modified",
+        sql: include_str!("../migrations/postgres/0009_feed_run_not_modified.sql"),
     },
 ];
 
