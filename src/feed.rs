@@ -274,6 +274,7 @@ fn print_run(spec: &FeedSpec, run: &CollectedRun, json: bool) -> Result<()> {
             });
         }
         println!("{out}");
+        print_set_aside(spec, &run.set_aside);
         return Ok(());
     }
     if run.not_modified {

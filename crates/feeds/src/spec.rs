@@ -134,7 +134,7 @@ pub enum CollectorSpec {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         password: Option<Secret>,
         /// The name of an environment variable holding the password, such as
-        /// `CIRTKIT_SHADOWSERVER_IMAP_PASSWORD`.
+        /// `SHADOWSERVER_IMAP_PASSWORD` (not starting with `CIRTKIT_`: those are configuration).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         password_env: Option<String>,
         /// A file holding the password (its first line; readable by cirtkit only, ideally).
@@ -385,8 +385,13 @@ impl FeedSpec {
         if given.iter().filter(|g| **g).count() != 1 {
             out.push(format!("{at}.password_env, {at}.password_file, {at}.password: give exactly one"));
         }
-        if password_env.as_ref().is_some_and(|n| n.is_empty() || n.contains('=')) {
+        if password_env.as_ref().is_some_and(|n| n.is_empty() || n.contains('=') || n.contains('\0')) {
             out.push(format!("{at}.password_env: the name of an environment variable"));
+        } else if password_env.as_ref().is_some_and(|n| n.to_ascii_uppercase().starts_with("CIRTKIT_")) {
+            out.push(format!(
+                "{at}.password_env: CIRTKIT_* variables are read as configuration; use another name, \
+                 such as SHADOWSERVER_IMAP_PASSWORD"
+            ));
         }
         for (key, name) in [
             ("folder", Some(folder)),
