@@ -528,3 +528,44 @@ fn an_imap_feed_reads_report_attachments_and_marks_mail_only_after_the_run() {
     assert!(err.contains("collector.password_env") && err.contains("REPORTS_IMAP_PASSWORD"), "{err}");
     assert_eq!(imap.unseen("Reports").len(), 1);
 }
+
+#[test]
+fn serve_runs_an_imap_feed_on_its_schedule_and_counts_it_at_metrics() {
+    let Some(imap) = Dovecot::start(false) else { return };
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/crates/pipeline/tests/data/intelmq/shadowserver/scan_rdp.csv");
+    let csv = std::fs::read_to_string(fixture).unwrap();
+    let expected = std::fs::read_to_string(format!("{fixture}.expected.jsonl")).unwrap().lines().count();
+    let i = Instance::sqlite();
+    i.ok(&["init"]);
+    let password_file = i.dir.path().join("imap-password");
+    std::fs::write(&password_file, format!("{PASSWORD}\n")).unwrap();
+    let config = format!(
+        "[[feeds]]\nname = \"rdp-mail\"\nformat = \"shadowserver\"\ninterval_secs = 1\n\
+         collector = {{ kind = \"imap\", host = \"127.0.0.1\", port = {}, tls = \"none\", username = \"{USER}\", \
+         password_file = \"{}\", timeout_secs = 10 }}\n",
+        imap.port,
+        password_file.display()
+    );
+    std::fs::write(i.data_dir().join("cirtkit.toml"), config).unwrap();
+    imap.append("INBOX", &shadowserver_report("rdp-serve@shadowserver.example", &csv));
+    let (mut server, addr, lines) = i.serve();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let stored = "cirtkit_pipeline_emitted_total{feed=\"rdp-mail\",stage=\"output\"}";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let metrics = loop {
+        let metrics =
+            rt.block_on(async { reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap() });
+        let done = metrics.lines().any(|l| l.strip_prefix(stored).is_some_and(|v| v.trim() == expected.to_string()));
+        if (done && imap.unseen("INBOX").is_empty()) || Instant::now() > deadline {
+            break metrics;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(metrics.contains(&format!("{stored} {expected}")), "{metrics}");
+    assert!(metrics.contains("cirtkit_pipeline_runs_total{feed=\"rdp-mail\",result=\"ok\"}"), "{metrics}");
+    assert!(imap.unseen("INBOX").is_empty(), "the scheduled run marked the report");
+    let exit = terminate(&mut server);
+    assert!(exit.success(), "{exit:?}");
+    drop(lines);
+    assert_eq!(json(&i.ok(&["status", "--json"]))["events"], expected);
+}
