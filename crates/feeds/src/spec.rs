@@ -76,7 +76,8 @@ pub enum CollectorSpec {
     Stdin,
     /// A download over HTTP or HTTPS (TLS with the Mozilla roots built in). Each run asks with
     /// `If-None-Match` / `If-Modified-Since` from the last download the run read to its end, so
-    /// an unchanged file is not downloaded again (a 304 stores nothing). The file is named after
+    /// an unchanged file is not downloaded again (a 304 reads nothing, and the run is recorded
+    /// as "not modified"). The file is named after
     /// the `Content-Disposition` file name, or else the URL's last path segment (Shadowserver's
     /// parser picks the report by it). Connection errors, timeouts, 429 and 5xx answers are
     /// retried after 1, 2, 4 … seconds (or the server's `Retry-After`, up to 60 seconds); other
@@ -552,5 +553,64 @@ mod tests {
         for key in ["url", "headers", "timeout_secs", "retries", "max_bytes"] {
             assert!(all.contains(&format!("f.collector.{key}")), "{key} in {all}");
         }
+    }
+
+    #[test]
+    fn imap_collectors_are_read_with_defaults_and_checked() {
+        let spec: FeedSpec = serde_json::from_value(serde_json::json!({
+            "name": "shadowserver-mail", "format": "shadowserver",
+            "collector": {"kind": "imap", "host": "imap.cirt.example", "username": "reports",
+                          "password": "hunter2", "attachments": "*.csv*"}
+        }))
+        .unwrap();
+        let CollectorSpec::Imap {
+            tls,
+            folder,
+            port,
+            timeout_secs,
+            max_message_bytes,
+            max_attachments,
+            max_messages,
+            ..
+        } = &spec.collector
+        else {
+            panic!("{:?}", spec.collector)
+        };
+        assert_eq!((*tls, folder.as_str(), *port, *timeout_secs), (TlsMode::Implicit, "INBOX", None, 60));
+        assert_eq!((*max_message_bytes, *max_attachments, *max_messages), (52_428_800, 20, 100));
+        assert!(spec.problems("f").is_empty(), "{:?}", spec.problems("f"));
+        // The password is never shown: not in Debug, not in what `config check` prints.
+        assert!(!format!("{spec:?}").contains("hunter2"));
+        assert!(!serde_json::to_string(&spec).unwrap().contains("hunter2"));
+
+        let bad: FeedSpec = serde_json::from_value(serde_json::json!({
+            "name": "x", "format": "xarf",
+            "collector": {"kind": "imap", "host": "imap.cirt.example", "tls": "none", "username": "",
+                          "password": "p", "password_env": "CIRTKIT_X", "folder": "In\"box",
+                          "processed_folder": "In\"box", "attachments": "*.csv", "timeout_secs": 0,
+                          "max_message_bytes": 0, "max_attachments": 0, "max_messages": 0}
+        }))
+        .unwrap();
+        let all = bad.problems("f").join("\n");
+        for key in [
+            "tls",
+            "username",
+            "password_env, f.collector.password_file",
+            "folder",
+            "processed_folder",
+            "attachments: the format \"xarf\" reads whole messages",
+            "timeout_secs",
+            "max_message_bytes",
+            "max_attachments",
+            "max_messages",
+        ] {
+            assert!(all.contains(&format!("f.collector.{key}")), "{key} in {all}");
+        }
+        assert!(all.contains("in clear"), "{all}");
+        let typo = serde_json::from_value::<FeedSpec>(serde_json::json!({
+            "name": "x", "format": "shadowserver",
+            "collector": {"kind": "imap", "host": "h", "username": "u", "password": "p", "mailbox": "INBOX"}
+        }));
+        assert!(typo.is_err(), "unknown keys are refused");
     }
 }
