@@ -295,7 +295,7 @@ fn print_run(spec: &FeedSpec, run: &CollectedRun, json: bool) -> Result<()> {
 /// Messages that gave nothing to read, one line each on stderr.
 fn print_set_aside(spec: &FeedSpec, set_aside: &[collect::SetAside]) {
     let folder = match &spec.collector {
-        CollectorSpec::Imap { folder, .. } => folder.as_str(),
+        CollectorSpec::Imap(imap) => imap.folder.as_str(),
         _ => return,
     };
     for m in set_aside {

@@ -11,7 +11,7 @@
 
 use crate::collect::{Input, spool_path};
 use crate::run::{FileOutcome, RunReport};
-use crate::spec::{CollectorSpec, FeedSpec, matches_pattern, resolve_password};
+use crate::spec::{CollectorSpec, FeedSpec, ImapCollector, matches_pattern, resolve_password};
 use crate::{FeedError, Result};
 use cirtkit_mailbox::{ImapSettings, Mailbox};
 use cirtkit_notify::TlsMode;
@@ -126,7 +126,10 @@ impl PendingMail {
 
 /// The mailbox settings of an IMAP feed, with its password read from where the feed says.
 pub fn settings_of(spec: &FeedSpec) -> Result<ImapSettings> {
-    let CollectorSpec::Imap {
+    let CollectorSpec::Imap(imap) = &spec.collector else {
+        return Err(FeedError::Internal(format!("feed {:?} is not an IMAP feed", spec.name)));
+    };
+    let ImapCollector {
         host,
         port,
         tls,
@@ -140,10 +143,7 @@ pub fn settings_of(spec: &FeedSpec) -> Result<ImapSettings> {
         quarantine_folder,
         timeout_secs,
         ..
-    } = &spec.collector
-    else {
-        return Err(FeedError::Internal(format!("feed {:?} is not an IMAP feed", spec.name)));
-    };
+    } = imap.as_ref();
     let failed = |reason: String| FeedError::Config { feed: spec.name.clone(), reason };
     let password = resolve_password(password.as_ref(), password_env.as_deref(), password_file.as_deref())
         .map_err(|e| failed(format!("collector.{e}")))?;
@@ -171,10 +171,10 @@ pub fn settings_of(spec: &FeedSpec) -> Result<ImapSettings> {
 /// Reads the feed's unseen messages (at most `max_messages`, oldest first) into spooled inputs.
 /// Messages that give no input are set aside at once; nothing is marked filed here.
 pub async fn collect_imap(spec: &FeedSpec, spool_dir: &Path) -> Result<MailCollected> {
-    let CollectorSpec::Imap { attachments, max_message_bytes, max_attachments, max_messages, .. } = &spec.collector
-    else {
+    let CollectorSpec::Imap(imap) = &spec.collector else {
         return Err(FeedError::Internal(format!("feed {:?} is not an IMAP feed", spec.name)));
     };
+    let ImapCollector { attachments, max_message_bytes, max_attachments, max_messages, .. } = imap.as_ref();
     let settings = settings_of(spec)?;
     let whole = spec.reads_whole_messages();
     let failed =

@@ -20,7 +20,7 @@ pub use collect::{Collected, CollectedRun, run_collected};
 pub use expert::{Constituency, Dedup, Expert, RsitCheck, Verdict};
 pub use metrics::{FeedMetrics, LiveRun};
 pub use run::{DryRun, FileOutcome, FileReport, Progress, RunOptions, RunReport, dry_run, run_feed};
-pub use spec::{CollectorSpec, FeedSpec};
+pub use spec::{CollectorSpec, FeedSpec, ImapCollector};
 
 pub use cirtkit_pipeline as pipeline;
 

@@ -113,65 +113,70 @@ pub enum CollectorSpec {
     /// left unseen in `folder` (a person sees it as unread) and reported again at each run.
     /// Give the feed a folder (or a mailbox) of its own: the incident-intake poller (`[imap]`)
     /// files every unseen message of its folder as an incident.
-    Imap {
-        /// The IMAP server's host name or address.
-        host: String,
-        /// The server's port. Default: 993 with `implicit`, 143 with `starttls` or `none`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        port: Option<u16>,
-        /// How the connection is protected: `implicit` (IMAPS, default), `starttls` or `none`.
-        /// `none` sends the password and the mail in clear, so it is allowed only for a server on
-        /// this machine (localhost, 127.0.0.1, ::1).
-        #[serde(default = "default_imap_tls")]
-        tls: TlsMode,
-        /// A PEM file of extra CA certificates to trust besides the public ones (an internal CA).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        ca_file: Option<PathBuf>,
-        /// The user name.
-        username: String,
-        /// The password, written in the configuration file (masked by `cirtkit config check`), as
-        /// `[imap] password` may be. Prefer `password_env` or `password_file`; give exactly one
-        /// of the three.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        password: Option<Secret>,
-        /// The name of an environment variable holding the password, such as
-        /// `SHADOWSERVER_IMAP_PASSWORD` (not starting with `CIRTKIT_`: those are configuration).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        password_env: Option<String>,
-        /// A file holding the password (its first line; readable by cirtkit only, ideally).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        password_file: Option<PathBuf>,
-        /// The folder read. Default `INBOX`.
-        #[serde(default = "default_folder")]
-        folder: String,
-        /// Where messages read are moved after being marked `\Seen`. Not set: they stay in
-        /// `folder`, seen. The folder must exist.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        processed_folder: Option<String>,
-        /// Where messages set aside are moved (see above). Not set: they stay in `folder`,
-        /// unseen. The folder must exist.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        quarantine_folder: Option<String>,
-        /// An attachment file name pattern with `*` and `?` wildcards, such as `*.csv*`.
-        /// Default: every attachment (signatures apart). Not used by formats that read whole
-        /// messages.
-        #[serde(default = "default_pattern")]
-        attachments: String,
-        /// Seconds to wait for the server at each exchange. Default 60.
-        #[serde(default = "default_timeout_secs")]
-        timeout_secs: u64,
-        /// The largest message read, in bytes (as the server gives its size); a bigger one is
-        /// set aside. Default 52428800 (50 MiB).
-        #[serde(default = "default_max_message_bytes")]
-        max_message_bytes: u64,
-        /// The most matching attachments a message may have; one with more is set aside.
-        /// Default 20.
-        #[serde(default = "default_max_attachments")]
-        max_attachments: u32,
-        /// The most messages one run reads; the others wait for the next run. Default 100.
-        #[serde(default = "default_max_messages")]
-        max_messages: u32,
-    },
+    Imap(Box<ImapCollector>),
+}
+
+/// Where an IMAP feed's mail is, and how much of it a run takes (see [`CollectorSpec::Imap`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapCollector {
+    /// The IMAP server's host name or address.
+    pub host: String,
+    /// The server's port. Default: 993 with `implicit`, 143 with `starttls` or `none`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// How the connection is protected: `implicit` (IMAPS, default), `starttls` or `none`.
+    /// `none` sends the password and the mail in clear, so it is allowed only for a server on
+    /// this machine (localhost, 127.0.0.1, ::1).
+    #[serde(default = "default_imap_tls")]
+    pub tls: TlsMode,
+    /// A PEM file of extra CA certificates to trust besides the public ones (an internal CA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// The user name.
+    pub username: String,
+    /// The password, written in the configuration file (masked by `cirtkit config check`), as
+    /// `[imap] password` may be. Prefer `password_env` or `password_file`; give exactly one
+    /// of the three.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<Secret>,
+    /// The name of an environment variable holding the password, such as
+    /// `SHADOWSERVER_IMAP_PASSWORD` (not starting with `CIRTKIT_`: those are configuration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    /// A file holding the password (its first line; readable by cirtkit only, ideally).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
+    /// The folder read. Default `INBOX`.
+    #[serde(default = "default_folder")]
+    pub folder: String,
+    /// Where messages read are moved after being marked `\Seen`. Not set: they stay in
+    /// `folder`, seen. The folder must exist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processed_folder: Option<String>,
+    /// Where messages set aside are moved (see above). Not set: they stay in `folder`,
+    /// unseen. The folder must exist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quarantine_folder: Option<String>,
+    /// An attachment file name pattern with `*` and `?` wildcards, such as `*.csv*`.
+    /// Default: every attachment (signatures apart). Not used by formats that read whole
+    /// messages.
+    #[serde(default = "default_pattern")]
+    pub attachments: String,
+    /// Seconds to wait for the server at each exchange. Default 60.
+    #[serde(default = "default_timeout_secs")]
+    pub timeout_secs: u64,
+    /// The largest message read, in bytes (as the server gives its size); a bigger one is
+    /// set aside. Default 52428800 (50 MiB).
+    #[serde(default = "default_max_message_bytes")]
+    pub max_message_bytes: u64,
+    /// The most matching attachments a message may have; one with more is set aside.
+    /// Default 20.
+    #[serde(default = "default_max_attachments")]
+    pub max_attachments: u32,
+    /// The most messages one run reads; the others wait for the next run. Default 100.
+    #[serde(default = "default_max_messages")]
+    pub max_messages: u32,
 }
 
 /// A secret from the configuration: read as a plain string, never shown (`Debug` and
@@ -320,8 +325,8 @@ impl FeedSpec {
                 out.push(format!("{at}.collector.max_bytes: must be at least 1"));
             }
         }
-        if let CollectorSpec::Imap { .. } = &self.collector {
-            self.imap_problems(at, &mut out);
+        if let CollectorSpec::Imap(imap) = &self.collector {
+            self.imap_problems(imap, at, &mut out);
         }
         if self.interval_secs.is_some() && matches!(self.collector, CollectorSpec::Stdin) {
             out.push(format!("{at}.interval_secs: a stdin feed cannot run on a schedule"));
@@ -336,8 +341,8 @@ impl FeedSpec {
         cirtkit_pipeline::parser_for(&self.format, &self.options_value()).is_ok_and(|p| p.reads_mail())
     }
 
-    fn imap_problems(&self, at: &str, out: &mut Vec<String>) {
-        let CollectorSpec::Imap {
+    fn imap_problems(&self, imap: &ImapCollector, at: &str, out: &mut Vec<String>) {
+        let ImapCollector {
             host,
             port,
             tls,
@@ -354,10 +359,7 @@ impl FeedSpec {
             max_message_bytes,
             max_attachments,
             max_messages,
-        } = &self.collector
-        else {
-            return;
-        };
+        } = imap;
         let at = format!("{at}.collector");
         if host.trim().is_empty() {
             out.push(format!("{at}.host: give the IMAP server's host name"));
@@ -563,19 +565,9 @@ mod tests {
                           "password": "hunter2", "attachments": "*.csv*"}
         }))
         .unwrap();
-        let CollectorSpec::Imap {
-            tls,
-            folder,
-            port,
-            timeout_secs,
-            max_message_bytes,
-            max_attachments,
-            max_messages,
-            ..
-        } = &spec.collector
-        else {
-            panic!("{:?}", spec.collector)
-        };
+        let CollectorSpec::Imap(imap) = &spec.collector else { panic!("{:?}", spec.collector) };
+        let ImapCollector { tls, folder, port, timeout_secs, max_message_bytes, max_attachments, max_messages, .. } =
+            imap.as_ref();
         assert_eq!((*tls, folder.as_str(), *port, *timeout_secs), (TlsMode::Implicit, "INBOX", None, 60));
         assert_eq!((*max_message_bytes, *max_attachments, *max_messages), (52_428_800, 20, 100));
         assert!(spec.problems("f").is_empty(), "{:?}", spec.problems("f"));
