@@ -569,3 +569,37 @@ fn serve_runs_an_imap_feed_on_its_schedule_and_counts_it_at_metrics() {
     drop(lines);
     assert_eq!(json(&i.ok(&["status", "--json"]))["events"], expected);
 }
+
+#[test]
+fn imap_feeds_read_zipped_attachments_and_whole_abuse_reports() {
+    let Some(imap) = Dovecot::start(false) else { return };
+    imap.imap(&[("CREATE Shadowserver", b""), ("CREATE Abuse", b"")]);
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/crates/pipeline/tests/data/email");
+    let zipped = format!("{data}/csv-attachment/shadowserver-scan_http-csv-zip.eml");
+    let xarf = format!("{data}/xarf/blocklistde-xarf-regbot.eml");
+    let lines = |path: &str| std::fs::read_to_string(format!("{path}.expected.jsonl")).unwrap().lines().count();
+    let collector = |folder: &str| {
+        format!(
+            "{{ kind = \"imap\", host = \"localhost\", port = {}, tls = \"none\", username = \"{USER}\", \
+             password = \"{PASSWORD}\", folder = \"{folder}\", timeout_secs = 10 }}",
+            imap.port
+        )
+    };
+    let i = instance(&format!(
+        "[[feeds]]\nname = \"ss\"\nformat = \"shadowserver\"\nexperts = [\"rsit\"]\ncollector = {}\n\
+         [[feeds]]\nname = \"abuse\"\nformat = \"xarf\"\nexperts = [\"rsit\"]\ncollector = {}\n",
+        collector("Shadowserver"),
+        collector("Abuse")
+    ));
+    imap.append("Shadowserver", &std::fs::read(&zipped).unwrap());
+    imap.append("Abuse", &std::fs::read(&xarf).unwrap());
+    // `config check` shows the feed but not its password.
+    let shown = i.ok(&["config", "check"]);
+    assert!(shown.contains("kind = \"imap\"") && !shown.contains(PASSWORD), "{shown}");
+
+    let ss = json(&i.ok(&["feed", "run", "ss", "--json"]));
+    assert_eq!((ss["stored"].as_u64(), ss["mail"]["marked"].as_u64()), (Some(lines(&zipped) as u64), Some(1)), "{ss}");
+    let abuse = json(&i.ok(&["feed", "run", "abuse", "--json"]));
+    assert_eq!((abuse["stored"].as_u64(), abuse["mail"]["marked"].as_u64()), (Some(lines(&xarf) as u64), Some(1)));
+    assert!(imap.unseen("Shadowserver").is_empty() && imap.unseen("Abuse").is_empty());
+}
