@@ -192,7 +192,9 @@ pub async fn collect_imap(spec: &FeedSpec, spool_dir: &Path) -> Result<MailColle
         let sizes = mailbox.sizes(&unseen).await.map_err(failed)?;
         let mut messages = Vec::new();
         let mut set_aside = Vec::new();
-        for (uid, size) in sizes {
+        for uid in unseen {
+            // A server that gives no size for a message: the size of what it sends is checked.
+            let size = sizes.iter().find(|(u, _)| *u == uid).map_or(0, |(_, size)| *size);
             let extracted = if size > *max_message_bytes {
                 Err(Refusal::unread(format!(
                     "the message is {size} bytes, more than collector.max_message_bytes ({max_message_bytes})"
