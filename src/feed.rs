@@ -4,9 +4,9 @@
 use crate::cli::{EventsAction, EventsFormat, FeedAction, SchemaAction};
 use anyhow::{Context, Result, anyhow, bail};
 use cirtkit_app::Config;
-use cirtkit_feeds::collect::{self, Collected, Input};
+use cirtkit_feeds::collect::{self, Collected, CollectedRun, Input};
 use cirtkit_feeds::run::{Progress, RunOptions, RunReport, load_dedup};
-use cirtkit_feeds::{FeedSpec, dry_run, run_feed};
+use cirtkit_feeds::{CollectorSpec, FeedSpec, dry_run, run_collected};
 use cirtkit_service::{Principal, Services};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -64,7 +64,7 @@ pub async fn feed(config: &Config, services: Services, operator: &Principal, act
                 }
             }
             let batch = usize::try_from(batch_records).unwrap_or(usize::MAX);
-            let collected = Collected { inputs, validators: None };
+            let collected = Collected::files(inputs);
             run(config, &services, operator, &spec, collected, batch, json).await
         }
     }
@@ -83,10 +83,11 @@ fn declared<'c>(config: &'c Config, name: &str) -> Result<&'c FeedSpec> {
 
 fn collector_kind(spec: &FeedSpec) -> &'static str {
     match spec.collector {
-        cirtkit_feeds::CollectorSpec::File { .. } => "file",
-        cirtkit_feeds::CollectorSpec::Directory { .. } => "directory",
-        cirtkit_feeds::CollectorSpec::Stdin => "stdin",
-        cirtkit_feeds::CollectorSpec::Http { .. } => "http",
+        CollectorSpec::File { .. } => "file",
+        CollectorSpec::Directory { .. } => "directory",
+        CollectorSpec::Stdin => "stdin",
+        CollectorSpec::Http { .. } => "http",
+        CollectorSpec::Imap { .. } => "imap",
     }
 }
 
@@ -121,6 +122,9 @@ async fn list(config: &Config, services: &Services, json: bool) -> Result<ExitCo
     for (spec, last) in rows {
         let every = spec.interval_secs.map_or_else(|| "on demand".to_owned(), |s| format!("{s}s"));
         let last = match last {
+            Some(r) if r.not_modified => {
+                format!("{} not modified since the last download", r.finished_at.format("%Y-%m-%d %H:%M UTC"))
+            }
             Some(r) => format!(
                 "{} stored {}, {} duplicates, {} quarantined{}",
                 r.finished_at.format("%Y-%m-%d %H:%M UTC"),
@@ -147,8 +151,15 @@ async fn test(
     let spec = declared(config, name)?.clone();
     let inputs = if files.is_empty() {
         // Conditional as a run would ask (an unchanged download shows nothing); the validators
-        // are not kept by a dry run.
-        collect::collect_any(services.store(), &spec, &config.spool_dir()).await?.inputs
+        // are not kept, and mail is neither marked nor moved, by a dry run.
+        let collected = collect::collect_any(services.store(), &spec, &config.spool_dir()).await?;
+        if !json {
+            if collected.not_modified {
+                println!("{name}: not modified since the last download: nothing to read.");
+            }
+            print_set_aside(&spec, collected.set_aside());
+        }
+        collected.inputs
     } else {
         files.iter().map(|f| Input::file(f)).collect()
     };
@@ -222,44 +233,99 @@ pub async fn run(
     batch_records: usize,
     json: bool,
 ) -> Result<ExitCode> {
-    let Collected { inputs, validators } = collected;
     let progress = Arc::new(Progress::default());
     let bar = if json { None } else { progress_bar(progress.clone()) };
     let asn_table = if spec.has_expert("asn") { cirtkit_app::load_asn_table(&config.asn_table_path()) } else { None };
     let shadowserver_schema = cirtkit_app::load_shadowserver_schema(&config.shadowserver_schema_path());
-    let options = RunOptions { actor: operator.actor(), batch_records, asn_table, shadowserver_schema };
-    let report =
-        run_feed(services.store(), spec, services.index(), services.clock(), inputs, &options, Some(progress)).await;
+    let options = RunOptions { actor: operator.actor(), batch_records, asn_table, shadowserver_schema, live: None };
+    let run =
+        run_collected(services.store(), spec, services.index(), services.clock(), collected, &options, Some(progress))
+            .await;
     if let Some((bar, ticker)) = bar {
         ticker.abort();
         bar.finish_and_clear();
     }
-    let report = report?;
-    if let Some(validators) = validators {
-        validators.keep_if_read(services.store(), &report).await?;
+    let run = run?;
+    print_run(spec, &run, json)?;
+    if let Some(e) = &run.settle_error {
+        eprintln!("error: {e}");
     }
-    print_report(&report, json)?;
-    Ok(if report.error.is_none() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    let unread_report = run.set_aside.iter().any(|m| m.unread_report);
+    let ok = run.report.error.is_none() && run.settle_error.is_none() && !unread_report;
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// The run, and what its source was told (a download not modified, messages marked or set aside).
+fn print_run(spec: &FeedSpec, run: &CollectedRun, json: bool) -> Result<()> {
+    let mail = matches!(spec.collector, CollectorSpec::Imap { .. });
+    if json {
+        let mut out = report_json(&run.report);
+        out["not_modified"] = run.not_modified.into();
+        if mail {
+            let set_aside: Vec<serde_json::Value> = run
+                .set_aside
+                .iter()
+                .map(|m| serde_json::json!({"uid": m.uid, "reason": m.reason, "moved_to": m.moved_to}))
+                .collect();
+            out["mail"] = serde_json::json!({
+                "marked": run.marked,
+                "set_aside": set_aside,
+                "left_for_next_run": run.left_for_next_run,
+            });
+        }
+        println!("{out}");
+        print_set_aside(spec, &run.set_aside);
+        return Ok(());
+    }
+    if run.not_modified {
+        println!("{}: not modified since the last download: nothing to read.", spec.name);
+        return Ok(());
+    }
+    print_report(&run.report, false)?;
+    if mail {
+        println!("{} message(s) marked read in the mailbox.", run.marked);
+        if run.left_for_next_run > 0 {
+            println!("{} more unseen message(s) wait for the next run (max_messages).", run.left_for_next_run);
+        }
+    }
+    print_set_aside(spec, &run.set_aside);
+    Ok(())
+}
+
+/// Messages that gave nothing to read, one line each on stderr.
+fn print_set_aside(spec: &FeedSpec, set_aside: &[collect::SetAside]) {
+    let folder = match &spec.collector {
+        CollectorSpec::Imap(imap) => imap.folder.as_str(),
+        _ => return,
+    };
+    for m in set_aside {
+        let where_ = match &m.moved_to {
+            Some(to) => format!("moved to {to}"),
+            None => format!("left unseen in {folder}"),
+        };
+        eprintln!("message UID {}: {}: {where_}", m.uid, m.reason);
+    }
+}
+
+fn report_json(r: &RunReport) -> serde_json::Value {
+    let files_skipped = r.files.iter().filter(|f| f.outcome == cirtkit_feeds::FileOutcome::Skipped).count();
+    serde_json::json!({
+        "read": r.read,
+        "stored": r.stored,
+        "duplicates": r.duplicates,
+        "quarantined": r.quarantined,
+        "seconds": r.seconds,
+        "dropped": r.dropped,
+        "feed": r.feed,
+        "files": r.files.len(),
+        "files_skipped": files_skipped,
+        "error": r.error,
+    })
 }
 
 pub fn print_report(r: &RunReport, json: bool) -> Result<()> {
     if json {
-        let files_skipped = r.files.iter().filter(|f| f.outcome == cirtkit_feeds::FileOutcome::Skipped).count();
-        println!(
-            "{}",
-            serde_json::json!({
-                "read": r.read,
-                "stored": r.stored,
-                "duplicates": r.duplicates,
-                "quarantined": r.quarantined,
-                "seconds": r.seconds,
-                "dropped": r.dropped,
-                "feed": r.feed,
-                "files": r.files.len(),
-                "files_skipped": files_skipped,
-                "error": r.error,
-            })
-        );
+        println!("{}", report_json(r));
         return Ok(());
     }
     for f in &r.files {

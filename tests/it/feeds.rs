@@ -164,10 +164,16 @@ fn http_feeds_download_once_retry_on_503_and_ask_if_modified() {
     assert_eq!(heads.len(), 3, "{heads:?}");
     assert!(heads[2].to_ascii_lowercase().contains("if-none-match: \"v1\""), "{}", heads[2]);
     assert_eq!(json(&i.ok(&["status", "--json"]))["events"], 2);
+    // The 304 is recorded as such, not as an empty run.
+    assert_eq!(again["not_modified"], true, "{again}");
+    assert!(i.ok(&["feed", "run", "ssh"]).contains("not modified since the last download"));
+    let list = json(&i.ok(&["feed", "list", "--json"]));
+    assert_eq!(list[0]["last_run"]["not_modified"], true, "{list}");
+    assert!(i.ok(&["feed", "list"]).contains("not modified"));
 
     let gone = i.fails(&["feed", "run", "gone"]);
     assert!(gone.contains("feed.collect") && gone.contains("/gone.txt") && gone.contains("404"), "{gone}");
-    assert_eq!(seen.lock().unwrap().len(), 4, "a 404 is not retried");
+    assert_eq!(seen.lock().unwrap().len(), 5, "a 404 is not retried");
 }
 
 /// Rows of the generated report: enough for several batches in a debug build.

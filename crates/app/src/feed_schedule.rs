@@ -1,5 +1,8 @@
 //! The feeds inside `cirtkit serve`: each feed with an `interval_secs` runs on its schedule (the
-//! first run right after start), one run at a time per feed, and its counts go to `/metrics`.
+//! first run right after start), one run at a time per feed, and its counts go to `/metrics` as
+//! each batch commits. What the source is told once the run has read its files (an HTTP
+//! download's validators kept, a mailbox's messages marked) is settled by
+//! [`cirtkit_feeds::run_collected`], as for `cirtkit feed run`.
 //! A run that fails is logged and tried again at the next interval; on shutdown the run in hand
 //! stops between batches (what it committed stays, and the next start resumes the file).
 //!
@@ -7,7 +10,7 @@
 //! content is recorded once, and the deduplication window is shared), though wasteful.
 
 use cirtkit_domain::Clock;
-use cirtkit_feeds::{FeedMetrics, FeedSpec, RunOptions, collect, run_feed};
+use cirtkit_feeds::{FeedMetrics, FeedSpec, RunOptions, collect, run_collected};
 use cirtkit_service::Services;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -44,28 +47,33 @@ pub async fn run_once(
     asn_table: &std::path::Path,
     metrics: &FeedMetrics,
 ) {
+    let live = metrics.live(&spec.name);
     let collected = match collect::collect_any(services.store(), spec, spool_dir).await {
         Ok(collected) => collected,
         Err(e) => {
+            live.failed();
             tracing::warn!(feed = %spec.name, error = %e, "feed collection failed");
             return;
         }
     };
-    let collect::Collected { inputs, validators } = collected;
     // Read at every run, so that a new `cirtkit asn import` is used without a restart.
     let asn_table_path = asn_table;
     let asn_table = if spec.has_expert("asn") { crate::load_asn_table(asn_table) } else { None };
     let shadowserver_schema = asn_table_path_sibling_schema(asn_table_path);
-    let options = RunOptions { actor: "system:feeds".into(), asn_table, shadowserver_schema, ..RunOptions::default() };
+    let options = RunOptions {
+        actor: "system:feeds".into(),
+        asn_table,
+        shadowserver_schema,
+        live: Some(live),
+        ..RunOptions::default()
+    };
     let clock: &dyn Clock = services.clock();
-    match run_feed(services.store(), spec, services.index(), clock, inputs, &options, None).await {
-        Ok(report) => {
-            if let Some(validators) = validators
-                && let Err(e) = validators.keep_if_read(services.store(), &report).await
-            {
-                tracing::warn!(feed = %spec.name, error = %e, "cannot keep the download's validators");
-            }
-            metrics.observe(&report);
+    match run_collected(services.store(), spec, services.index(), clock, collected, &options, None).await {
+        Ok(run) if run.not_modified => {
+            tracing::info!(feed = %spec.name, "feed run: not modified since the last download, nothing to read");
+        }
+        Ok(run) => {
+            let report = &run.report;
             tracing::info!(
                 feed = %spec.name,
                 read = report.read,
@@ -73,6 +81,8 @@ pub async fn run_once(
                 duplicates = report.duplicates,
                 quarantined = report.quarantined,
                 seconds = report.seconds,
+                mail_marked = run.marked,
+                mail_set_aside = run.set_aside.len(),
                 error = report.error.as_deref().unwrap_or(""),
                 "feed run"
             );

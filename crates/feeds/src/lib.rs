@@ -10,15 +10,17 @@
 pub mod collect;
 pub mod expert;
 pub mod http;
+pub mod imap;
 pub mod metrics;
 pub mod run;
 pub mod spec;
 pub mod synthetic;
 
+pub use collect::{Collected, CollectedRun, run_collected};
 pub use expert::{Constituency, Dedup, Expert, RsitCheck, Verdict};
-pub use metrics::FeedMetrics;
+pub use metrics::{FeedMetrics, LiveRun};
 pub use run::{DryRun, FileOutcome, FileReport, Progress, RunOptions, RunReport, dry_run, run_feed};
-pub use spec::{CollectorSpec, FeedSpec};
+pub use spec::{CollectorSpec, FeedSpec, ImapCollector};
 
 pub use cirtkit_pipeline as pipeline;
 

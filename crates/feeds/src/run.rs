@@ -37,11 +37,19 @@ pub struct RunOptions {
     pub asn_table: Option<Arc<cirtkit_pipeline::experts::AsnTable>>,
     /// Shadowserver's full schema (`cirtkit feed schema update`), instead of the compiled table.
     pub shadowserver_schema: Option<Arc<cirtkit_pipeline::ShadowserverSchema>>,
+    /// The `/metrics` counters, advanced after each committed batch ([`crate::metrics::LiveRun`]).
+    pub live: Option<crate::metrics::LiveRun>,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        Self { batch_records: 50_000, actor: "system:feeds".into(), asn_table: None, shadowserver_schema: None }
+        Self {
+            batch_records: 50_000,
+            actor: "system:feeds".into(),
+            asn_table: None,
+            shadowserver_schema: None,
+            live: None,
+        }
     }
 }
 
@@ -277,6 +285,7 @@ pub async fn run_feed(
         quarantined: report.quarantined,
         seconds: report.seconds,
         error: report.error.clone(),
+        not_modified: false,
     };
     let mut tx = store.begin(&options.actor, clock.now()).await?;
     report.run_id = tx.record_feed_run(&record).await?;
@@ -343,7 +352,7 @@ async fn ingest_file(
         record.first_seen,
     )
     .with_file_name(input.name.clone());
-    let (tx, mut rx) = mpsc::channel::<FeedBatch>(1);
+    let (tx, mut rx) = mpsc::channel::<(FeedBatch, Vec<StageCounts>)>(1);
     let abort = Arc::new(AtomicBool::new(false));
     let file =
         std::fs::File::open(&input.path).map_err(FeedError::io(format!("cannot read {}", input.path.display())))?;
@@ -367,7 +376,7 @@ async fn ingest_file(
     };
     let mut failure = None;
     let mut writing = std::time::Duration::ZERO;
-    while let Some(batch) = rx.recv().await {
+    while let Some((batch, delta)) = rx.recv().await {
         let (events, quarantined) = (batch.events.len() as u64, batch.quarantined.len() as u64);
         let started = Instant::now();
         let committed = store.commit_feed_batch(&batch).await;
@@ -380,6 +389,9 @@ async fn ingest_file(
         report.stored += events;
         report.quarantined += quarantined;
         progress.stored.fetch_add(events, Ordering::Relaxed);
+        if let Some(live) = &options.live {
+            live.committed(&delta);
+        }
     }
     drop(rx);
     let (sink, result) = thread.await.map_err(|e| FeedError::Internal(format!("the parser stopped: {e}")))?;
@@ -458,7 +470,9 @@ struct BatchSink {
     state: State,
     stages: Vec<StageCounts>,
     /// Dropped once the file is read, which ends the writer's loop.
-    tx: Option<mpsc::Sender<FeedBatch>>,
+    tx: Option<mpsc::Sender<(FeedBatch, Vec<StageCounts>)>>,
+    /// `stages` as of the previous batch, so that each batch carries its own counts.
+    published: Vec<StageCounts>,
     abort: Arc<AtomicBool>,
     read: u64,
     duplicates: u64,
@@ -478,7 +492,7 @@ impl BatchSink {
         skip: u64,
         batch_records: u64,
         state: State,
-        tx: mpsc::Sender<FeedBatch>,
+        tx: mpsc::Sender<(FeedBatch, Vec<StageCounts>)>,
         abort: Arc<AtomicBool>,
     ) -> Self {
         let mut stages = vec![StageCounts { stage: "parser".into(), ..Default::default() }];
@@ -502,6 +516,7 @@ impl BatchSink {
             state,
             stages,
             tx: Some(tx),
+            published: Vec::new(),
             abort,
             read: 0,
             duplicates: 0,
@@ -544,8 +559,9 @@ impl BatchSink {
         self.stages[o].received += out;
         self.stages[o].emitted += out;
         self.batch_start = self.seq;
+        let delta = crate::metrics::unpublished(&self.stages, &mut self.published);
         let started = Instant::now();
-        if self.tx.as_ref().is_none_or(|tx| tx.blocking_send(batch).is_err()) {
+        if self.tx.as_ref().is_none_or(|tx| tx.blocking_send((batch, delta)).is_err()) {
             self.abort.store(true, Ordering::Relaxed);
         }
         self.blocked += started.elapsed();

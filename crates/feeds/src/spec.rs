@@ -1,6 +1,7 @@
 //! A feed as the configuration declares it (`[[feeds]]` in cirtkit.toml). The doc comments here
 //! are the reference for those keys (docs/configuration.md is written from them).
 
+use cirtkit_notify::TlsMode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -75,7 +76,8 @@ pub enum CollectorSpec {
     Stdin,
     /// A download over HTTP or HTTPS (TLS with the Mozilla roots built in). Each run asks with
     /// `If-None-Match` / `If-Modified-Since` from the last download the run read to its end, so
-    /// an unchanged file is not downloaded again (a 304 stores nothing). The file is named after
+    /// an unchanged file is not downloaded again (a 304 reads nothing, and the run is recorded
+    /// as "not modified"). The file is named after
     /// the `Content-Disposition` file name, or else the URL's last path segment (Shadowserver's
     /// parser picks the report by it). Connection errors, timeouts, 429 and 5xx answers are
     /// retried after 1, 2, 4 … seconds (or the server's `Retry-After`, up to 60 seconds); other
@@ -98,6 +100,132 @@ pub enum CollectorSpec {
         #[serde(default = "default_max_bytes")]
         max_bytes: u64,
     },
+    /// A mailbox read over IMAP, for reports that arrive as mail (Shadowserver, partners' CSVs,
+    /// ARF and X-ARF abuse reports). Each run reads the unseen messages of `folder`, oldest first:
+    /// each attachment whose name matches `attachments` is one input, named after the attachment's
+    /// file name (Shadowserver's parser picks the report by it; gzip and zip are unpacked by the
+    /// pipeline). A format that reads whole messages (`arf`, `xarf`) gets the whole message
+    /// instead. A message is marked `\Seen` (and moved to `processed_folder` if set) only after
+    /// the run has read its inputs to their end and committed them; a crash before that leaves
+    /// it unseen, and the next run reads it again (its attachments' content, read before, is
+    /// skipped). A message with no matching attachment, bigger than `max_message_bytes` or with
+    /// more than `max_attachments` is set aside: moved to `quarantine_folder` if set, otherwise
+    /// left unseen in `folder` (a person sees it as unread) and reported again at each run.
+    /// Give the feed a folder (or a mailbox) of its own: the incident-intake poller (`[imap]`)
+    /// files every unseen message of its folder as an incident.
+    Imap(Box<ImapCollector>),
+}
+
+/// Where an IMAP feed's mail is, and how much of it a run takes (see [`CollectorSpec::Imap`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapCollector {
+    /// The IMAP server's host name or address.
+    pub host: String,
+    /// The server's port. Default: 993 with `implicit`, 143 with `starttls` or `none`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// How the connection is protected: `implicit` (IMAPS, default), `starttls` or `none`.
+    /// `none` sends the password and the mail in clear, so it is allowed only for a server on
+    /// this machine (localhost, 127.0.0.1, ::1).
+    #[serde(default = "default_imap_tls")]
+    pub tls: TlsMode,
+    /// A PEM file of extra CA certificates to trust besides the public ones (an internal CA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// The user name.
+    pub username: String,
+    /// The password, written in the configuration file (masked by `cirtkit config check`), as
+    /// `[imap] password` may be. Prefer `password_env` or `password_file`; give exactly one
+    /// of the three.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<Secret>,
+    /// The name of an environment variable holding the password, such as
+    /// `SHADOWSERVER_IMAP_PASSWORD` (not starting with `CIRTKIT_`: those are configuration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    /// A file holding the password (its first line; readable by cirtkit only, ideally).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
+    /// The folder read. Default `INBOX`.
+    #[serde(default = "default_folder")]
+    pub folder: String,
+    /// Where messages read are moved after being marked `\Seen`. Not set: they stay in
+    /// `folder`, seen. The folder must exist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processed_folder: Option<String>,
+    /// Where messages set aside are moved (see above). Not set: they stay in `folder`,
+    /// unseen. The folder must exist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quarantine_folder: Option<String>,
+    /// An attachment file name pattern with `*` and `?` wildcards, such as `*.csv*`.
+    /// Default: every attachment (signatures apart). Not used by formats that read whole
+    /// messages.
+    #[serde(default = "default_pattern")]
+    pub attachments: String,
+    /// Seconds to wait for the server at each exchange. Default 60.
+    #[serde(default = "default_timeout_secs")]
+    pub timeout_secs: u64,
+    /// The largest message read, in bytes (as the server gives its size); a bigger one is
+    /// set aside. Default 52428800 (50 MiB).
+    #[serde(default = "default_max_message_bytes")]
+    pub max_message_bytes: u64,
+    /// The most matching attachments a message may have; one with more is set aside.
+    /// Default 20.
+    #[serde(default = "default_max_attachments")]
+    pub max_attachments: u32,
+    /// The most messages one run reads; the others wait for the next run. Default 100.
+    #[serde(default = "default_max_messages")]
+    pub max_messages: u32,
+}
+
+/// A secret from the configuration: read as a plain string, never shown (`Debug` and
+/// serialisation, hence `cirtkit config check`, print it masked).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(********)")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("********")
+    }
+}
+
+fn default_imap_tls() -> TlsMode {
+    TlsMode::Implicit
+}
+
+fn default_folder() -> String {
+    "INBOX".into()
+}
+
+fn default_max_message_bytes() -> u64 {
+    50 * 1024 * 1024
+}
+
+fn default_max_attachments() -> u32 {
+    20
+}
+
+fn default_max_messages() -> u32 {
+    100
 }
 
 fn default_timeout_secs() -> u64 {
@@ -197,11 +325,142 @@ impl FeedSpec {
                 out.push(format!("{at}.collector.max_bytes: must be at least 1"));
             }
         }
+        if let CollectorSpec::Imap(imap) = &self.collector {
+            self.imap_problems(imap, at, &mut out);
+        }
         if self.interval_secs.is_some() && matches!(self.collector, CollectorSpec::Stdin) {
             out.push(format!("{at}.interval_secs: a stdin feed cannot run on a schedule"));
         }
         out
     }
+}
+
+impl FeedSpec {
+    /// Whether the feed's parser reads whole e-mail messages (ARF, X-ARF) rather than files.
+    pub fn reads_whole_messages(&self) -> bool {
+        cirtkit_pipeline::parser_for(&self.format, &self.options_value()).is_ok_and(|p| p.reads_mail())
+    }
+
+    fn imap_problems(&self, imap: &ImapCollector, at: &str, out: &mut Vec<String>) {
+        let ImapCollector {
+            host,
+            port,
+            tls,
+            ca_file,
+            username,
+            password,
+            password_env,
+            password_file,
+            folder,
+            processed_folder,
+            quarantine_folder,
+            attachments,
+            timeout_secs,
+            max_message_bytes,
+            max_attachments,
+            max_messages,
+        } = imap;
+        let at = format!("{at}.collector");
+        if host.trim().is_empty() {
+            out.push(format!("{at}.host: give the IMAP server's host name"));
+        } else if let Err(e) = tls.check_host(host) {
+            out.push(format!("{at}.tls: {e}"));
+        }
+        if *port == Some(0) {
+            out.push(format!("{at}.port: use the server's port, such as 993 or 143, or leave it out"));
+        }
+        if let Some(path) = ca_file {
+            match std::fs::read(path) {
+                Ok(pem) => {
+                    if let Err(e) = cirtkit_notify::extra_roots(&pem) {
+                        out.push(format!("{at}.ca_file: {}: {e}", path.display()));
+                    }
+                }
+                Err(e) => out.push(format!("{at}.ca_file: cannot read {}: {e}", path.display())),
+            }
+        }
+        if username.trim().is_empty() {
+            out.push(format!("{at}.username: give the mailbox's user name"));
+        }
+        let given = [password.is_some(), password_env.is_some(), password_file.is_some()];
+        // Only counted here: the variable or the file is read when the feed runs, so that a
+        // command run from another shell (without the variable, or as another user) still starts.
+        if given.iter().filter(|g| **g).count() != 1 {
+            out.push(format!("{at}.password_env, {at}.password_file, {at}.password: give exactly one"));
+        }
+        if password_env.as_ref().is_some_and(|n| n.is_empty() || n.contains('=') || n.contains('\0')) {
+            out.push(format!("{at}.password_env: the name of an environment variable"));
+        } else if password_env.as_ref().is_some_and(|n| n.to_ascii_uppercase().starts_with("CIRTKIT_")) {
+            out.push(format!(
+                "{at}.password_env: CIRTKIT_* variables are read as configuration; use another name, \
+                 such as SHADOWSERVER_IMAP_PASSWORD"
+            ));
+        }
+        for (key, name) in [
+            ("folder", Some(folder)),
+            ("processed_folder", processed_folder.as_ref()),
+            ("quarantine_folder", quarantine_folder.as_ref()),
+        ] {
+            if let Some(name) = name
+                && (name.trim().is_empty() || name.chars().any(|c| c.is_control() || c == '"'))
+            {
+                out.push(format!("{at}.{key}: a folder name, without quotes or control characters"));
+            }
+        }
+        if processed_folder.as_ref().is_some_and(|f| f == folder) {
+            out.push(format!("{at}.processed_folder: must differ from folder (or leave it out)"));
+        }
+        if quarantine_folder.as_ref().is_some_and(|f| f == folder) {
+            out.push(format!("{at}.quarantine_folder: must differ from folder (or leave it out)"));
+        }
+        if attachments.is_empty() || attachments.contains('/') {
+            out.push(format!("{at}.attachments: a file name pattern such as *.csv, without '/'"));
+        } else if attachments != "*" && self.reads_whole_messages() {
+            out.push(format!(
+                "{at}.attachments: the format {:?} reads whole messages, not attachments; leave attachments out",
+                self.format
+            ));
+        }
+        if *timeout_secs == 0 || *timeout_secs > 3600 {
+            out.push(format!("{at}.timeout_secs: use 1 to 3600 seconds"));
+        }
+        if *max_message_bytes == 0 {
+            out.push(format!("{at}.max_message_bytes: must be at least 1"));
+        }
+        if *max_attachments == 0 {
+            out.push(format!("{at}.max_attachments: must be at least 1"));
+        }
+        if *max_messages == 0 {
+            out.push(format!("{at}.max_messages: must be at least 1"));
+        }
+    }
+}
+
+/// The IMAP password from the one place the configuration names; the error starts with the key.
+pub fn resolve_password(
+    password: Option<&Secret>,
+    env: Option<&str>,
+    file: Option<&std::path::Path>,
+) -> Result<Secret, String> {
+    if let Some(secret) = password {
+        return Ok(secret.clone());
+    }
+    if let Some(name) = env {
+        return match std::env::var(name) {
+            Ok(value) if !value.is_empty() => Ok(Secret(value)),
+            _ => Err(format!("password_env: the environment variable {name:?} is not set (or empty)")),
+        };
+    }
+    if let Some(path) = file {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("password_file: cannot read {}: {e}", path.display()))?;
+        let first = text.lines().next().unwrap_or_default().trim_end_matches('\r');
+        if first.is_empty() {
+            return Err(format!("password_file: {} is empty", path.display()));
+        }
+        return Ok(Secret(first.to_owned()));
+    }
+    Err("password_env: give password_env, password_file or password".into())
 }
 
 /// Whether `name` matches a pattern of `*` (any run) and `?` (one character).
@@ -296,5 +555,54 @@ mod tests {
         for key in ["url", "headers", "timeout_secs", "retries", "max_bytes"] {
             assert!(all.contains(&format!("f.collector.{key}")), "{key} in {all}");
         }
+    }
+
+    #[test]
+    fn imap_collectors_are_read_with_defaults_and_checked() {
+        let spec: FeedSpec = serde_json::from_value(serde_json::json!({
+            "name": "shadowserver-mail", "format": "shadowserver",
+            "collector": {"kind": "imap", "host": "imap.cirt.example", "username": "reports",
+                          "password": "hunter2", "attachments": "*.csv*"}
+        }))
+        .unwrap();
+        let CollectorSpec::Imap(imap) = &spec.collector else { panic!("{:?}", spec.collector) };
+        let ImapCollector { tls, folder, port, timeout_secs, max_message_bytes, max_attachments, max_messages, .. } =
+            imap.as_ref();
+        assert_eq!((*tls, folder.as_str(), *port, *timeout_secs), (TlsMode::Implicit, "INBOX", None, 60));
+        assert_eq!((*max_message_bytes, *max_attachments, *max_messages), (52_428_800, 20, 100));
+        assert!(spec.problems("f").is_empty(), "{:?}", spec.problems("f"));
+        // The password is never shown: not in Debug, not in what `config check` prints.
+        assert!(!format!("{spec:?}").contains("hunter2"));
+        assert!(!serde_json::to_string(&spec).unwrap().contains("hunter2"));
+
+        let bad: FeedSpec = serde_json::from_value(serde_json::json!({
+            "name": "x", "format": "xarf",
+            "collector": {"kind": "imap", "host": "imap.cirt.example", "tls": "none", "username": "",
+                          "password": "p", "password_env": "CIRTKIT_X", "folder": "In\"box",
+                          "processed_folder": "In\"box", "attachments": "*.csv", "timeout_secs": 0,
+                          "max_message_bytes": 0, "max_attachments": 0, "max_messages": 0}
+        }))
+        .unwrap();
+        let all = bad.problems("f").join("\n");
+        for key in [
+            "tls",
+            "username",
+            "password_env, f.collector.password_file",
+            "folder",
+            "processed_folder",
+            "attachments: the format \"xarf\" reads whole messages",
+            "timeout_secs",
+            "max_message_bytes",
+            "max_attachments",
+            "max_messages",
+        ] {
+            assert!(all.contains(&format!("f.collector.{key}")), "{key} in {all}");
+        }
+        assert!(all.contains("in clear"), "{all}");
+        let typo = serde_json::from_value::<FeedSpec>(serde_json::json!({
+            "name": "x", "format": "shadowserver",
+            "collector": {"kind": "imap", "host": "h", "username": "u", "password": "p", "mailbox": "INBOX"}
+        }));
+        assert!(typo.is_err(), "unknown keys are refused");
     }
 }

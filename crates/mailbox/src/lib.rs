@@ -94,6 +94,8 @@ pub struct Mailbox {
     can_move: bool,
     /// Whether the server expunges by UID (RFC 4315), so that only our messages go.
     can_uid_expunge: bool,
+    /// The folder's UIDVALIDITY: UIDs keep their meaning only while it stays the same.
+    uid_validity: Option<u32>,
 }
 
 impl fmt::Debug for Mailbox {
@@ -105,6 +107,9 @@ impl fmt::Debug for Mailbox {
 impl Mailbox {
     /// Connects, protects the connection as configured, logs in and selects the folder.
     pub async fn open(settings: &ImapSettings) -> Result<Mailbox, MailboxError> {
+        // Checked here too, not only in the configuration: no caller may send a password in clear
+        // to another machine.
+        settings.tls.check_host(&settings.host).map_err(MailboxError::Tls)?;
         let within = |command: &str| Deadline { settings, command: command.to_owned() };
         let tcp = within("the connection")
             .run(async {
@@ -154,7 +159,7 @@ impl Mailbox {
             .await?;
         let capabilities = within("CAPABILITY").run(command(settings, "CAPABILITY", session.capabilities())).await?;
         let (can_move, can_uid_expunge) = (capabilities.has_str("MOVE"), capabilities.has_str("UIDPLUS"));
-        within("SELECT").run(command(settings, "SELECT", session.select(&settings.mailbox))).await?;
+        let selected = within("SELECT").run(command(settings, "SELECT", session.select(&settings.mailbox))).await?;
         // A folder to move messages to must exist before anything is filed, not fail half-way.
         for (key, folder) in
             [("processed_folder", &settings.processed_folder), ("quarantine_folder", &settings.quarantine_folder)]
@@ -171,7 +176,42 @@ impl Mailbox {
                 .await?;
         }
         tracing::debug!(server = %settings.server(), mailbox = %settings.mailbox, tls = %settings.tls, "mailbox open");
-        Ok(Mailbox { session, settings: settings.clone(), can_move, can_uid_expunge })
+        Ok(Mailbox {
+            session,
+            settings: settings.clone(),
+            can_move,
+            can_uid_expunge,
+            uid_validity: selected.uid_validity,
+        })
+    }
+
+    /// The folder's UIDVALIDITY (RFC 9051): when it changes, the folder was recreated and a UID
+    /// kept from before may name another message.
+    pub fn uid_validity(&self) -> Option<u32> {
+        self.uid_validity
+    }
+
+    /// The size in bytes the server gives for each of `uids` (`RFC822.SIZE`), without fetching
+    /// them; a message gone meanwhile is left out.
+    pub async fn sizes(&mut self, uids: &[u32]) -> Result<Vec<(u32, u64)>, MailboxError> {
+        if uids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let settings = &self.settings;
+        let session = &mut self.session;
+        let set = uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+        Deadline { settings, command: "UID FETCH RFC822.SIZE".into() }
+            .run(async {
+                let failed = |e: async_imap::error::Error| command_error(settings, "UID FETCH", e);
+                let fetches = session.uid_fetch(set, "RFC822.SIZE").await.map_err(failed)?;
+                let fetches: Vec<_> = fetches.try_collect().await.map_err(failed)?;
+                let mut sizes: Vec<(u32, u64)> =
+                    fetches.iter().filter_map(|f| Some((f.uid?, u64::from(f.size?)))).collect();
+                sizes.sort_unstable();
+                sizes.dedup_by_key(|(uid, _)| *uid);
+                Ok(sizes)
+            })
+            .await
     }
 
     /// The unseen messages' UIDs, oldest first.
@@ -403,6 +443,13 @@ mod tests {
         let e = tls_config(&bad).unwrap_err();
         assert!(e.to_string().starts_with("[imap.tls]"), "{e}");
         assert!(tls_config(&settings()).is_ok());
+    }
+
+    #[tokio::test]
+    async fn clear_text_to_another_machine_is_refused_before_connecting() {
+        let remote = ImapSettings { host: "imap.cirt.example".into(), ..settings() };
+        let e = Mailbox::open(&remote).await.unwrap_err();
+        assert!(e.to_string().starts_with("[imap.tls]") && e.to_string().contains("in clear"), "{e}");
     }
 
     #[tokio::test]

@@ -187,6 +187,8 @@ pub struct FeedRunRecord {
     pub seconds: f64,
     /// Why the run stopped early, if it did.
     pub error: Option<String>,
+    /// The source had not changed since the last run read it (HTTP 304): nothing was read.
+    pub not_modified: bool,
 }
 
 /// The validators of an HTTP feed's last download.
@@ -729,7 +731,7 @@ impl Store {
         }
         let text = format!(
             "SELECT id, feed, started_at, finished_at, files, files_skipped, read, stored, duplicates, dropped, \
-             quarantined, seconds, error FROM feed_runs{} ORDER BY id DESC LIMIT {}",
+             quarantined, seconds, error, not_modified FROM feed_runs{} ORDER BY id DESC LIMIT {}",
             sql.where_clause(),
             limit.clamp(1, 1_000)
         );
@@ -751,6 +753,7 @@ impl Store {
                     quarantined: count(r.try_get("quarantined")?),
                     seconds: r.try_get("seconds")?,
                     error: r.try_get("error")?,
+                    not_modified: r.try_get("not_modified")?,
                 });
             }
             out
@@ -796,7 +799,8 @@ impl WriteTx {
         let id: i64 = on_tx!(self, c => {
             sqlx::query_scalar(
                 "INSERT INTO feed_runs (feed, started_at, finished_at, files, files_skipped, read, stored, duplicates, \
-                 dropped, quarantined, seconds, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 dropped, quarantined, seconds, error, not_modified) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
                  RETURNING id",
             )
             .bind(&run.feed)
@@ -811,6 +815,7 @@ impl WriteTx {
             .bind(db_count(run.quarantined))
             .bind(run.seconds)
             .bind(run.error.as_deref())
+            .bind(run.not_modified)
             .fetch_one(&mut *c)
             .await?
         });

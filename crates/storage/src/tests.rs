@@ -305,12 +305,19 @@ async fn feed_batches_commit_with_their_progress_and_list_by_filters(store: &Sto
         quarantined: 1,
         seconds: 0.25,
         error: None,
+        not_modified: false,
     };
     let mut tx = store.begin("cli:test", observed).await.unwrap();
     let id = tx.record_feed_run(&run).await.unwrap();
     tx.commit().await.unwrap();
     let runs = store.feed_runs(None, 10).await.unwrap();
-    assert_eq!(runs, vec![crate::FeedRunRecord { id, ..run }]);
+    assert_eq!(runs, vec![crate::FeedRunRecord { id, ..run.clone() }]);
+    let unchanged = crate::FeedRunRecord { read: 0, stored: 0, quarantined: 0, files: 0, not_modified: true, ..run };
+    let mut tx = store.begin("cli:test", observed).await.unwrap();
+    let unchanged_id = tx.record_feed_run(&unchanged).await.unwrap();
+    tx.commit().await.unwrap();
+    let runs = store.feed_runs(Some("scan"), 1).await.unwrap();
+    assert_eq!(runs, vec![crate::FeedRunRecord { id: unchanged_id, ..unchanged }], "kept as not modified");
     assert!(store.verify_audit().await.unwrap().is_intact());
 
     store.fail_feed_file(file.id, "unreadable", observed).await.unwrap();

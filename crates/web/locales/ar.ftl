@@ -283,6 +283,7 @@ feeds-stored = المخزنة
 feeds-duplicates = المكررة
 feeds-dropped = المستبعدة
 feeds-quarantined = المعزولة
+feeds-not-modified = لم يتغير: لم يتغير المصدر منذ آخر تنزيل، فلم يُقرأ شيء.
 feeds-quarantine = العزل
 feeds-quarantine-empty = لا شيء في العزل.
 feeds-rerun-help = لمعالجة ملف مصحح من جديد، عدّل خيارات المحلل في cirtkit.toml وشغّل cirtkit feed ingest عليه: الملف المعدّل ملف جديد.

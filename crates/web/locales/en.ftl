@@ -275,6 +275,7 @@ feeds-stored = Stored
 feeds-duplicates = Duplicates
 feeds-dropped = Dropped
 feeds-quarantined = Quarantined
+feeds-not-modified = Not modified: the source had not changed since the last download, so nothing was read.
 feeds-quarantine = Quarantine
 feeds-quarantine-empty = Nothing quarantined.
 feeds-rerun-help = To process a corrected file again, fix the parser's options in cirtkit.toml and run cirtkit feed ingest on it: a changed file is a new file.

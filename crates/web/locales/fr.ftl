@@ -275,6 +275,7 @@ feeds-stored = Enregistrés
 feeds-duplicates = Doublons
 feeds-dropped = Écartés
 feeds-quarantined = En quarantaine
+feeds-not-modified = Non modifié : la source n'avait pas changé depuis le dernier téléchargement, rien n'a été lu.
 feeds-quarantine = Quarantaine
 feeds-quarantine-empty = Rien en quarantaine.
 feeds-rerun-help = Pour traiter de nouveau un fichier corrigé, ajustez les options de l'analyseur dans cirtkit.toml et lancez cirtkit feed ingest sur ce fichier : un fichier modifié est un nouveau fichier.

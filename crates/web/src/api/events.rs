@@ -178,6 +178,9 @@ pub struct FeedRunOut {
     pub seconds: f64,
     /// Why the run stopped early, if it did.
     pub error: Option<String>,
+    /// The source had not changed since the last download the feed read (HTTP 304), so the run
+    /// read nothing.
+    pub not_modified: bool,
 }
 
 impl From<FeedRunRecord> for FeedRunOut {
@@ -196,6 +199,7 @@ impl From<FeedRunRecord> for FeedRunOut {
             quarantined: r.quarantined,
             seconds: r.seconds,
             error: r.error,
+            not_modified: r.not_modified,
         }
     }
 }

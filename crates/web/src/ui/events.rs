@@ -251,6 +251,8 @@ struct RunRow {
     dropped: u64,
     quarantined: u64,
     error: Option<String>,
+    /// The source had not changed (HTTP 304): nothing was read.
+    not_modified: bool,
 }
 
 struct QuarantineRow {
@@ -309,6 +311,7 @@ pub(crate) async fn feeds(
                 dropped: r.dropped,
                 quarantined: r.quarantined,
                 error: r.error,
+                not_modified: r.not_modified,
             })
             .collect(),
         quarantine: quarantine

@@ -356,6 +356,36 @@ Content-Transfer-Encoding: base64\r\n\r\nAAECAwQF\r\n--b--\r\n";
     assert_eq!(call(&s.app, page(href, "")).await.status, StatusCode::SEE_OTHER, "signed in only");
 }
 
+#[tokio::test]
+async fn the_feeds_page_says_when_a_source_was_not_modified() {
+    let s = site().await;
+    add_user(&s, "ali", Role::Analyst, "fr").await;
+    let now = s.services.clock().now();
+    let run = cirtkit_storage::FeedRunRecord {
+        id: 0,
+        feed: "blocklist".into(),
+        started_at: now,
+        finished_at: now,
+        files: 0,
+        files_skipped: 0,
+        read: 0,
+        stored: 0,
+        duplicates: 0,
+        dropped: 0,
+        quarantined: 0,
+        seconds: 0.0,
+        error: None,
+        not_modified: true,
+    };
+    let mut tx = s.services.store().begin("system:feeds", now).await.unwrap();
+    tx.record_feed_run(&run).await.unwrap();
+    tx.commit().await.unwrap();
+    let (cookie, _) = sign_in(&s, "ali").await;
+    let feeds = call(&s.app, page("/feeds", &cookie)).await;
+    assert_eq!(feeds.status, StatusCode::OK);
+    assert!(feeds.body.contains("Non modifié"), "{}", feeds.body);
+}
+
 /// Every page × every role, and no session: what each may open. The services decide; this checks
 /// that no page shows what its role may not see (another organisation's, TLP:RED, admin pages).
 #[tokio::test]
