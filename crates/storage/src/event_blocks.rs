@@ -107,12 +107,18 @@ fn put_bytes(out: &mut Vec<u8>, bytes: Option<&[u8]>) {
     }
 }
 
+/// Where one event is in a decompressed block: its JSON, and its raw record if it has one.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    json: (usize, usize),
+    raw: Option<(usize, usize)>,
+}
+
 /// A block, decompressed: each event's JSON and raw bytes, by slot.
 #[derive(Debug)]
 pub struct OpenBlock {
     bytes: Vec<u8>,
-    /// (json start, json end, raw start and end, if any) per slot.
-    slots: Vec<(usize, usize, Option<(usize, usize)>)>,
+    slots: Vec<Slot>,
 }
 
 impl OpenBlock {
@@ -153,9 +159,9 @@ impl OpenBlock {
                 at = end;
                 Some(r)
             };
-            slots.push((json.0, json.1, raw));
+            slots.push(Slot { json, raw });
         }
-        for (a, b, _) in &slots {
+        for Slot { json: (a, b), .. } in &slots {
             std::str::from_utf8(&bytes[*a..*b]).map_err(|_| corrupt("JSON that is not UTF-8"))?;
         }
         Ok(OpenBlock { bytes, slots })
@@ -171,14 +177,13 @@ impl OpenBlock {
 
     /// The JSON of the event in `slot`, without `raw`.
     pub fn json(&self, slot: usize) -> Option<&str> {
-        let (a, b, _) = *self.slots.get(slot)?;
+        let (a, b) = self.slots.get(slot)?.json;
         // Checked in `open`.
         std::str::from_utf8(&self.bytes[a..b]).ok()
     }
 
     pub fn raw(&self, slot: usize) -> Option<&[u8]> {
-        let (_, _, raw) = *self.slots.get(slot)?;
-        raw.map(|(a, b)| &self.bytes[a..b])
+        self.slots.get(slot)?.raw.map(|(a, b)| &self.bytes[a..b])
     }
 
     /// The event in `slot` as one JSON object with `raw` in base64, as IntelMQ writes it.

@@ -275,7 +275,7 @@ fn copy_line(out: &mut String, feed: &str, e: &NewEvent, file_id: i64, block_id:
     out.push('\t');
     copy_opt(out, e.organisation.map(|o| o.0));
     out.push('\t');
-    let _ = write!(out, "{}\t{file_id}\t{block_id}\t{}\n", hash_i64(e.dedup_hash), e.slot);
+    let _ = writeln!(out, "{}\t{file_id}\t{block_id}\t{}", hash_i64(e.dedup_hash), e.slot);
 }
 
 /// The quarantined records and the file's progress, in the batch's transaction (either driver).

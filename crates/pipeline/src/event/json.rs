@@ -131,6 +131,73 @@ fn json_to_value(field: Field, v: &J) -> Result<Value, PipelineError> {
     })
 }
 
+/// Appends `s` as a JSON string, escaped as serde_json escapes it (quote, backslash and control
+/// characters), so that both writers give the same bytes.
+pub(crate) fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 0xf)] as char);
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// Appends a field's value as JSON, as [`Value::to_json`] gives it.
+fn push_json_value(out: &mut String, v: &Value) {
+    use std::fmt::Write as _;
+    match v {
+        Value::Text(s) => push_json_str(out, s),
+        Value::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
+        Value::Asn(a) => out.push_str(itoa::Buffer::new().format(*a)),
+        Value::Port(p) => out.push_str(itoa::Buffer::new().format(*p)),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Float(_) => out.push_str(&v.to_json().to_string()),
+        Value::Raw(bytes) => {
+            use base64::Engine;
+            out.push('"');
+            base64::engine::general_purpose::STANDARD.encode_string(bytes, out);
+            out.push('"');
+        }
+        Value::Ip(ip) => {
+            out.push('"');
+            let _ = write!(out, "{ip}");
+            out.push('"');
+        }
+        Value::Network(n) => {
+            out.push('"');
+            let _ = write!(out, "{n}");
+            out.push('"');
+        }
+        Value::Time(t) => push_json_str(out, &super::value::format_time(t)),
+        Value::Cc(c) => push_json_str(out, c.as_str()),
+        Value::Taxonomy(t) => push_json_str(out, t.as_str()),
+        Value::Type(t) => push_json_str(out, t.as_str()),
+        Value::Tlp(t) => push_json_str(out, t.as_str()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,72 +301,5 @@ mod tests {
             prop_assert_eq!(back.dedup_hash(&Default::default()), e.dedup_hash(&Default::default()));
             prop_assert_eq!(e.dedup_hash(&Default::default()), e.dedup_hash_reference());
         }
-    }
-}
-
-/// Appends `s` as a JSON string, escaped as serde_json escapes it (quote, backslash and control
-/// characters), so that both writers give the same bytes.
-pub(crate) fn push_json_str(out: &mut String, s: &str) {
-    out.push('"');
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        if escape.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.push_str("\\u00");
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 0xf)] as char);
-        } else {
-            out.push_str(escape);
-        }
-        start = i + 1;
-    }
-    out.push_str(&s[start..]);
-    out.push('"');
-}
-
-/// Appends a field's value as JSON, as [`Value::to_json`] gives it.
-fn push_json_value(out: &mut String, v: &Value) {
-    use std::fmt::Write as _;
-    match v {
-        Value::Text(s) => push_json_str(out, s),
-        Value::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
-        Value::Asn(a) => out.push_str(itoa::Buffer::new().format(*a)),
-        Value::Port(p) => out.push_str(itoa::Buffer::new().format(*p)),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Float(_) => out.push_str(&v.to_json().to_string()),
-        Value::Raw(bytes) => {
-            use base64::Engine;
-            out.push('"');
-            base64::engine::general_purpose::STANDARD.encode_string(bytes, out);
-            out.push('"');
-        }
-        Value::Ip(ip) => {
-            out.push('"');
-            let _ = write!(out, "{ip}");
-            out.push('"');
-        }
-        Value::Network(n) => {
-            out.push('"');
-            let _ = write!(out, "{n}");
-            out.push('"');
-        }
-        Value::Time(t) => push_json_str(out, &super::value::format_time(t)),
-        Value::Cc(c) => push_json_str(out, c.as_str()),
-        Value::Taxonomy(t) => push_json_str(out, t.as_str()),
-        Value::Type(t) => push_json_str(out, t.as_str()),
-        Value::Tlp(t) => push_json_str(out, t.as_str()),
     }
 }
