@@ -42,6 +42,9 @@ pub struct Config {
     /// The feeds (`[[feeds]]`, one table per feed): collector, parser, experts and schedule.
     /// See `cirtkit_feeds::FeedSpec` for every key.
     pub feeds: Vec<cirtkit_feeds::FeedSpec>,
+    /// The hand-off rules (`[[handoff]]`, one table per rule): which feed events open or update
+    /// incidents after each feed run. See `cirtkit_service::HandoffRule` for every key.
+    pub handoff: Vec<cirtkit_service::HandoffRule>,
 }
 
 /// The HTTP server.
@@ -201,6 +204,7 @@ impl Default for Config {
             attachments: AttachmentsConfig::default(),
             log: LogConfig::default(),
             feeds: Vec::new(),
+            handoff: Vec::new(),
         }
     }
 }
@@ -391,7 +395,8 @@ impl Config {
             imap: section(&figment, "imap", &mut errors),
             attachments: section(&figment, "attachments", &mut errors),
             log: section(&figment, "log", &mut errors),
-            feeds: feeds(&figment, &mut errors),
+            feeds: tables(&figment, "feeds", &mut errors),
+            handoff: tables(&figment, "handoff", &mut errors),
         };
         match overrides.verbosity {
             0 => {}
@@ -447,6 +452,13 @@ impl Config {
             errors.extend(feed.problems(&format!("feeds[{i}]")));
             if !names.insert(feed.name.as_str()) {
                 errors.push(format!("feeds[{i}].name: another feed is named {:?}", feed.name));
+            }
+        }
+        let mut names = std::collections::HashSet::new();
+        for (i, rule) in self.handoff.iter().enumerate() {
+            errors.extend(rule.problems(&format!("handoff[{i}]")));
+            if !names.insert(rule.name.as_str()) {
+                errors.push(format!("handoff[{i}].name: another hand-off rule is named {:?}", rule.name));
             }
         }
     }
@@ -637,24 +649,25 @@ fn check_ca_file(key: &str, path: Option<&Path>, errors: &mut Vec<String>) {
     }
 }
 
-/// The `[[feeds]]` tables, each read on its own, so that every bad feed is reported.
-fn feeds(figment: &Figment, errors: &mut Vec<String>) -> Vec<cirtkit_feeds::FeedSpec> {
-    if figment.find_value("feeds").is_err() {
+/// An array of tables (`[[feeds]]`, `[[handoff]]`), each read on its own, so that every bad
+/// table is reported.
+fn tables<T: DeserializeOwned>(figment: &Figment, key: &str, errors: &mut Vec<String>) -> Vec<T> {
+    if figment.find_value(key).is_err() {
         return Vec::new();
     }
-    let tables = match figment.extract_inner::<Vec<Value>>("feeds") {
+    let tables = match figment.extract_inner::<Vec<Value>>(key) {
         Ok(t) => t,
         Err(e) => {
-            errors.extend(e.into_iter().map(|e| describe("feeds", &e)));
+            errors.extend(e.into_iter().map(|e| describe(key, &e)));
             return Vec::new();
         }
     };
     let mut out = Vec::new();
     for (i, table) in tables.iter().enumerate() {
-        match table.deserialize::<cirtkit_feeds::FeedSpec>() {
+        match table.deserialize::<T>() {
             Ok(spec) => out.push(spec),
             Err(e) => errors.extend(e.into_iter().map(|e| {
-                let mut path = vec![format!("feeds[{i}]")];
+                let mut path = vec![format!("{key}[{i}]")];
                 path.extend(e.path.iter().cloned());
                 format!("{}: {}{}", path.join("."), e.kind, origin(figment.get_metadata(table.tag())))
             })),
