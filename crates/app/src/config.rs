@@ -395,8 +395,20 @@ impl Config {
             imap: section(&figment, "imap", &mut errors),
             attachments: section(&figment, "attachments", &mut errors),
             log: section(&figment, "log", &mut errors),
-            feeds: tables(&figment, "feeds", &mut errors),
-            handoff: tables(&figment, "handoff", &mut errors),
+            feeds: tables(
+                &figment,
+                "feeds",
+                &mut errors,
+                |f: &cirtkit_feeds::FeedSpec| &f.name,
+                |f, at| f.problems(at),
+            ),
+            handoff: tables(
+                &figment,
+                "handoff",
+                &mut errors,
+                |r: &cirtkit_service::HandoffRule| &r.name,
+                |r, at| r.problems(at),
+            ),
         };
         match overrides.verbosity {
             0 => {}
@@ -446,20 +458,6 @@ impl Config {
             && !(url.starts_with("https://") || url.starts_with("http://"))
         {
             errors.push("server.public_url: must start with https:// or http://".into());
-        }
-        let mut names = std::collections::HashSet::new();
-        for (i, feed) in self.feeds.iter().enumerate() {
-            errors.extend(feed.problems(&format!("feeds[{i}]")));
-            if !names.insert(feed.name.as_str()) {
-                errors.push(format!("feeds[{i}].name: another feed is named {:?}", feed.name));
-            }
-        }
-        let mut names = std::collections::HashSet::new();
-        for (i, rule) in self.handoff.iter().enumerate() {
-            errors.extend(rule.problems(&format!("handoff[{i}]")));
-            if !names.insert(rule.name.as_str()) {
-                errors.push(format!("handoff[{i}].name: another hand-off rule is named {:?}", rule.name));
-            }
         }
     }
 
@@ -649,9 +647,15 @@ fn check_ca_file(key: &str, path: Option<&Path>, errors: &mut Vec<String>) {
     }
 }
 
-/// An array of tables (`[[feeds]]`, `[[handoff]]`), each read on its own, so that every bad
-/// table is reported.
-fn tables<T: DeserializeOwned>(figment: &Figment, key: &str, errors: &mut Vec<String>) -> Vec<T> {
+/// An array of tables (`[[feeds]]`, `[[handoff]]`), each read and checked on its own, so that
+/// every bad table is reported under its own index. Names must be unique.
+fn tables<T: DeserializeOwned>(
+    figment: &Figment,
+    key: &str,
+    errors: &mut Vec<String>,
+    name: impl Fn(&T) -> &String,
+    problems: impl Fn(&T, &str) -> Vec<String>,
+) -> Vec<T> {
     if figment.find_value(key).is_err() {
         return Vec::new();
     }
@@ -662,10 +666,16 @@ fn tables<T: DeserializeOwned>(figment: &Figment, key: &str, errors: &mut Vec<St
             return Vec::new();
         }
     };
-    let mut out = Vec::new();
+    let mut out: Vec<T> = Vec::new();
     for (i, table) in tables.iter().enumerate() {
         match table.deserialize::<T>() {
-            Ok(spec) => out.push(spec),
+            Ok(item) => {
+                errors.extend(problems(&item, &format!("{key}[{i}]")));
+                if out.iter().any(|o| name(o) == name(&item)) {
+                    errors.push(format!("{key}[{i}].name: another table of [[{key}]] is named {:?}", name(&item)));
+                }
+                out.push(item);
+            }
             Err(e) => errors.extend(e.into_iter().map(|e| {
                 let mut path = vec![format!("{key}[{i}]")];
                 path.extend(e.path.iter().cloned());
@@ -794,6 +804,52 @@ mod tests {
         for expected in ["colour", "ftp"] {
             assert!(all.contains(expected), "missing {expected} in:\n{all}");
         }
+    }
+
+    #[test]
+    fn handoff_rules_are_declared_checked_and_printed() {
+        let o = Overrides { config_file: Some("c.toml".into()), ..Default::default() };
+        let files = [(
+            "c.toml",
+            "[[handoff]]\nname = \"bots\"\nfeeds = [\"scan\"]\ntypes = [\"infected-system\"]\ntlp = \"AMBER+STRICT\"\n\
+             severity = \"high\"\ntitle = \"{type} at {organisation}\"\n\
+             [[handoff]]\nname = \"unowned\"\norganisation = \"unknown\"\nmin_events = 10\n",
+        )];
+        let c = load(&files, &[], o.clone()).unwrap();
+        assert_eq!(c.handoff.len(), 2);
+        let bots = &c.handoff[0];
+        assert_eq!(
+            (bots.tlp, bots.severity, bots.window_hours),
+            (cirtkit_domain::Tlp::AmberStrict, cirtkit_domain::Severity::High, 24)
+        );
+        assert_eq!(c.handoff[1].organisation, cirtkit_service::OwnerMatch::Unknown);
+        assert_eq!(c.handoff[1].title, cirtkit_service::DEFAULT_TITLE);
+        assert_eq!(service_settings_rules(&c), 2);
+        let shown = c.to_masked_toml();
+        assert!(shown.contains("[[handoff]]") && shown.contains("name = \"unowned\""), "{shown}");
+        assert!(load(&[("c.toml", &shown)], &[], o.clone()).is_ok(), "what config check prints reads back:\n{shown}");
+
+        let files = [(
+            "c.toml",
+            "[[handoff]]\nname = \"bots\"\ncolour = 1\n\
+             [[handoff]]\nname = \"x\"\ntypes = [\"nope\"]\ntlp = \"PURPLE\"\n\
+             [[handoff]]\nname = \"y\"\nwindow_hours = 0\ntitle = \"{what}\"\n\
+             [[handoff]]\nname = \"y\"\n",
+        )];
+        let all = load(&files, &[], o).unwrap_err().to_string();
+        for expected in [
+            "handoff[0].colour",
+            "handoff[1].tlp",
+            "handoff[2].window_hours",
+            "handoff[2].title: unknown placeholder {what}",
+            "handoff[3].name: another table of [[handoff]] is named \"y\"",
+        ] {
+            assert!(all.contains(expected), "missing {expected} in:\n{all}");
+        }
+    }
+
+    fn service_settings_rules(c: &Config) -> usize {
+        crate::service_settings(c).handoff.len()
     }
 
     #[test]
