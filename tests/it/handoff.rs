@@ -90,3 +90,34 @@ async fn a_handoff_rule_opens_an_incident_after_feed_ingest_on_postgres() {
     a_rule_opens_and_updates_an_incident_after_ingest(&i).await;
     pg.drop_schema().await;
 }
+
+/// Inside `serve`, a scheduled feed run that stores events hands them off too.
+#[tokio::test]
+async fn a_scheduled_feed_run_hands_its_events_off() {
+    let i = Instance::sqlite();
+    let drop = i.dir.path().join("drop");
+    std::fs::create_dir_all(&drop).unwrap();
+    write(&drop, "ssh.txt", "192.0.2.1\n192.0.2.2\n");
+    std::fs::create_dir_all(i.data_dir()).unwrap();
+    let feed = format!(
+        "[[feeds]]\nname = \"blocklist\"\nformat = \"blocklistde\"\noptions = {{ list = \"ssh\" }}\ninterval_secs = 3600\n\
+         collector = {{ kind = \"directory\", path = \"{}\", pattern = \"*.txt\" }}\n",
+        drop.display()
+    );
+    write(&i.data_dir(), "cirtkit.toml", &format!("{feed}{RULES}"));
+    i.ok(&["init"]);
+    let orgs = write(i.dir.path(), "orgs.csv", ORGS);
+    i.ok(&["org", "import", "--format", "csv", orgs.to_str().unwrap()]);
+    let (mut child, _addr, mut log) = i.serve();
+    let handed_off = log
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains("hand-off") || l.contains("hand-off failed"))
+        .expect("the server logged the hand-off");
+    assert!(terminate(&mut child).success());
+    std::mem::drop(log);
+    let line = json(&handed_off);
+    assert_eq!(line["rule"], "brute", "{line}");
+    assert_eq!(line["opened"], 1, "{line}");
+    assert_eq!(json(&i.ok(&["status", "--json"]))["incidents"], 1);
+}

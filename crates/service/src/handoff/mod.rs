@@ -481,6 +481,7 @@ fn log_pass(pass: &HandoffPass) {
             below_minimum = pass.below_minimum,
             over_cap = pass.over_cap,
             observables_left_out = pass.observables_left_out,
+            events_left_out = pass.events_left_out,
             "hand-off"
         );
     }
