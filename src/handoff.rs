@@ -43,6 +43,10 @@ pub fn print_passes(passes: &[HandoffPass], all: bool) {
         let names = |refs: &[cirtkit_domain::IncidentReference]| {
             refs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
         };
+        if p.events == 0 {
+            println!("hand-off {} ({}): no new events", p.rule, p.feed);
+            continue;
+        }
         let mut line = format!("hand-off {} ({}): {} events", p.rule, p.feed, p.events);
         if !p.opened.is_empty() {
             line.push_str(&format!("; opened {}", names(&p.opened)));

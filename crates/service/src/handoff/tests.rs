@@ -104,6 +104,7 @@ on_both!(
     caps_bound_the_observables_and_the_incidents,
     a_feed_being_read_is_left_for_the_hand_off_after_its_run,
     a_new_rule_looks_back_one_window,
+    events_no_one_owns_are_grouped_together,
     the_command_needs_a_known_rule_and_the_right_to_edit,
 );
 
@@ -576,4 +577,32 @@ async fn two_passes_at_once_open_one_incident(store: &Store) {
     assert_eq!(a.opened.len() + b.opened.len(), 1, "{a:?} {b:?}");
     assert!(a.skipped.is_some() || b.skipped.is_some(), "{a:?} {b:?}");
     assert_eq!(incidents(&w).await.len(), 1);
+}
+
+async fn events_no_one_owns_are_grouped_together(store: &Store) {
+    let mut r = rule("unowned");
+    r.organisation = OwnerMatch::Unknown;
+    let w = world(store, vec![r]).await;
+    let now = w.clock.now();
+    store_events(
+        &w,
+        "scan",
+        vec![
+            event("scan", "infected-system", "203.0.113.1", None, None, now),
+            event("scan", "infected-system", "192.0.2.1", Some(&w.bank), None, now),
+        ],
+        true,
+    )
+    .await;
+    let pass = only(&w.services.hand_off_after_run("scan").await).clone();
+    assert_eq!((pass.events, pass.opened.len()), (1, 1), "{pass:?}");
+    w.clock.advance(Duration::hours(1));
+    store_events(&w, "scan", vec![event("scan", "infected-system", "203.0.113.2", None, None, w.clock.now())], true)
+        .await;
+    assert_eq!(only(&w.services.hand_off_after_run("scan").await).updated, pass.opened);
+    let all = incidents(&w).await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].title, "infected-system: unknown owner (scan)");
+    assert!(all[0].organisations.is_empty());
+    assert_eq!(observables(&w, &all[0]).await, ["203.0.113.1", "203.0.113.2"]);
 }
