@@ -8,7 +8,7 @@ use cirtkit_domain::{
     Clock, Contact, ContactRole, Incident, IncidentState, JournalKind, ManualClock, NewOrganisation, Organisation,
     Rsit, Sector, Tlp, Transition,
 };
-use cirtkit_storage::{ConnectOptions, DatabaseUrl, FeedBatch, NewEvent, Store};
+use cirtkit_storage::{ConnectOptions, DatabaseUrl, EventPacker, FeedBatch, NewEvent, Store};
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -169,6 +169,12 @@ async fn with_rules(w: &World, rules: Vec<HandoffRule>) -> World {
     next
 }
 
+/// One event to store: its JSON and its row.
+struct TestEvent {
+    json: String,
+    row: NewEvent,
+}
+
 /// One event: its feed, type, source address, owner and TLP.
 fn event(
     feed: &str,
@@ -177,50 +183,62 @@ fn event(
     owner: Option<&Organisation>,
     tlp: Option<&str>,
     at: DateTime<Utc>,
-) -> NewEvent {
-    let taxonomy = cirtkit_pipeline::ClassificationType::parse(kind).unwrap().taxonomy().as_str();
+) -> TestEvent {
+    let kind = cirtkit_pipeline::ClassificationType::parse(kind).unwrap();
+    let taxonomy = kind.taxonomy().as_str();
     let mut payload = serde_json::json!({
         "feed.name": feed,
         "time.observation": at.to_rfc3339(),
         "classification.taxonomy": taxonomy,
-        "classification.type": kind,
+        "classification.type": kind.as_str(),
         "source.ip": ip,
     });
     if let Some(t) = tlp {
         payload["tlp"] = t.into();
     }
-    NewEvent {
-        feed: feed.into(),
-        time_observation: at,
-        time_source: None,
-        classification_type: Some(kind.into()),
-        taxonomy: Some(taxonomy.into()),
-        source_ip: Some(ip.parse().unwrap()),
-        source_asn: None,
-        organisation: owner.map(|o| o.id),
-        dedup_hash: COUNTER.fetch_add(1, Ordering::Relaxed),
-        payload: payload.to_string(),
+    TestEvent {
+        json: payload.to_string(),
+        row: NewEvent {
+            time_observation: at,
+            time_source: None,
+            classification_type: Some(kind.as_str()),
+            taxonomy: Some(taxonomy),
+            source_ip: Some(ip.parse().unwrap()),
+            source_asn: None,
+            organisation: owner.map(|o| o.id),
+            dedup_hash: COUNTER.fetch_add(1, Ordering::Relaxed),
+            block: 0,
+            slot: 0,
+        },
     }
 }
 
 /// Stores events as one feed file (read to its end unless `done` is false).
-async fn store_events(w: &World, feed: &str, events: Vec<NewEvent>, done: bool) {
+async fn store_events(w: &World, feed: &str, events: Vec<TestEvent>, done: bool) {
     let store = w.services.store();
     let sha = format!("{:064x}", COUNTER.fetch_add(1, Ordering::Relaxed));
     let now = w.clock.now();
     let file = store.open_feed_file(feed, &sha, Some("f.csv"), 10, now).await.unwrap();
     let rows = events.len() as u64;
-    store
-        .commit_feed_batch(&FeedBatch {
-            file_id: file.id,
-            rows_committed: rows,
-            done,
-            events,
-            quarantined: vec![],
-            at: now,
+    let mut packer = EventPacker::new();
+    let events = events
+        .into_iter()
+        .map(|e| {
+            let (block, slot) = packer.push(&e.json, None);
+            NewEvent { block, slot, ..e.row }
         })
-        .await
-        .unwrap();
+        .collect();
+    let batch = FeedBatch {
+        feed: feed.into(),
+        file_id: file.id,
+        rows_committed: rows,
+        done,
+        events,
+        blocks: packer.take(),
+        quarantined: vec![],
+        at: now,
+    };
+    store.commit_feed_batch(&batch).await.unwrap();
 }
 
 fn rule(name: &str) -> HandoffRule {
@@ -478,7 +496,7 @@ async fn caps_bound_the_observables_and_the_incidents(store: &Store) {
     let w = world(store, vec![r]).await;
     let (bank, telco) = (&w.bank, &w.telco);
     let now = w.clock.now();
-    let mut events: Vec<NewEvent> =
+    let mut events: Vec<TestEvent> =
         (1..=8).map(|n| event("scan", "infected-system", &format!("192.0.2.{n}"), Some(bank), None, now)).collect();
     // The second group: beyond max_incidents.
     events
