@@ -106,6 +106,11 @@ pub enum Command {
         #[command(subcommand)]
         action: EventsAction,
     },
+    /// Hand feed events over to incidents by the rules of cirtkit.toml ([[handoff]]).
+    Handoff {
+        #[command(subcommand)]
+        action: HandoffAction,
+    },
     /// Measure cirtkit under load, on synthetic data.
     Bench {
         #[command(subcommand)]
@@ -248,6 +253,25 @@ pub enum FeedAction {
 pub enum EventsFormat {
     /// One event per line, flat JSON with the harmonised field names.
     Jsonl,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HandoffAction {
+    /// Apply the rules to the stored events they have not looked at yet, feed by feed (`serve`,
+    /// `feed run` and `feed ingest` do so after each run that stores events). A rule's first pass
+    /// over a feed looks back one `window_hours`. A feed with a file being read is left for the
+    /// hand-off after its run.
+    Run {
+        /// Only the rule of this name.
+        #[arg(long, value_name = "NAME")]
+        rule: Option<String>,
+        /// Say what would be opened and updated, and store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print one JSON array, a pass (rule and feed) per element.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -60,6 +60,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Feed { action } => crate::feed::feed(&config, services(&config).await?, &operator, action).await,
         Command::Events { action } => crate::feed::events(services(&config).await?, action).await,
+        Command::Handoff { action } => crate::handoff::handoff(services(&config).await?, &operator, action).await,
         Command::Bench { .. } => bail!("the benchmark runs before the configuration is read"),
     }
 }

@@ -250,6 +250,12 @@ pub async fn run(
     if let Some(e) = &run.settle_error {
         eprintln!("error: {e}");
     }
+    if run.report.stored > 0 {
+        let passes = services.hand_off_after_run(&spec.name).await;
+        if !json {
+            crate::handoff::print_passes(&passes, false);
+        }
+    }
     let unread_report = run.set_aside.iter().any(|m| m.unread_report);
     let ok = run.report.error.is_none() && run.settle_error.is_none() && !unread_report;
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })

@@ -6,6 +6,7 @@ mod bench;
 mod cli;
 mod commands;
 mod feed;
+mod handoff;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -9,6 +9,7 @@ mod bench;
 mod browser;
 mod cli;
 mod feeds;
+mod handoff;
 mod mail;
 mod mail_out;
 mod mail_poll;

@@ -42,6 +42,9 @@ pub struct Config {
     /// The feeds (`[[feeds]]`, one table per feed): collector, parser, experts and schedule.
     /// See `cirtkit_feeds::FeedSpec` for every key.
     pub feeds: Vec<cirtkit_feeds::FeedSpec>,
+    /// The hand-off rules (`[[handoff]]`, one table per rule): which feed events open or update
+    /// incidents after each feed run. See `cirtkit_service::HandoffRule` for every key.
+    pub handoff: Vec<cirtkit_service::HandoffRule>,
 }
 
 /// The HTTP server.
@@ -201,6 +204,7 @@ impl Default for Config {
             attachments: AttachmentsConfig::default(),
             log: LogConfig::default(),
             feeds: Vec::new(),
+            handoff: Vec::new(),
         }
     }
 }
@@ -391,7 +395,20 @@ impl Config {
             imap: section(&figment, "imap", &mut errors),
             attachments: section(&figment, "attachments", &mut errors),
             log: section(&figment, "log", &mut errors),
-            feeds: feeds(&figment, &mut errors),
+            feeds: tables(
+                &figment,
+                "feeds",
+                &mut errors,
+                |f: &cirtkit_feeds::FeedSpec| &f.name,
+                |f, at| f.problems(at),
+            ),
+            handoff: tables(
+                &figment,
+                "handoff",
+                &mut errors,
+                |r: &cirtkit_service::HandoffRule| &r.name,
+                |r, at| r.problems(at),
+            ),
         };
         match overrides.verbosity {
             0 => {}
@@ -441,13 +458,6 @@ impl Config {
             && !(url.starts_with("https://") || url.starts_with("http://"))
         {
             errors.push("server.public_url: must start with https:// or http://".into());
-        }
-        let mut names = std::collections::HashSet::new();
-        for (i, feed) in self.feeds.iter().enumerate() {
-            errors.extend(feed.problems(&format!("feeds[{i}]")));
-            if !names.insert(feed.name.as_str()) {
-                errors.push(format!("feeds[{i}].name: another feed is named {:?}", feed.name));
-            }
         }
     }
 
@@ -637,24 +647,37 @@ fn check_ca_file(key: &str, path: Option<&Path>, errors: &mut Vec<String>) {
     }
 }
 
-/// The `[[feeds]]` tables, each read on its own, so that every bad feed is reported.
-fn feeds(figment: &Figment, errors: &mut Vec<String>) -> Vec<cirtkit_feeds::FeedSpec> {
-    if figment.find_value("feeds").is_err() {
+/// An array of tables (`[[feeds]]`, `[[handoff]]`), each read and checked on its own, so that
+/// every bad table is reported under its own index. Names must be unique.
+fn tables<T: DeserializeOwned>(
+    figment: &Figment,
+    key: &str,
+    errors: &mut Vec<String>,
+    name: impl Fn(&T) -> &String,
+    problems: impl Fn(&T, &str) -> Vec<String>,
+) -> Vec<T> {
+    if figment.find_value(key).is_err() {
         return Vec::new();
     }
-    let tables = match figment.extract_inner::<Vec<Value>>("feeds") {
+    let tables = match figment.extract_inner::<Vec<Value>>(key) {
         Ok(t) => t,
         Err(e) => {
-            errors.extend(e.into_iter().map(|e| describe("feeds", &e)));
+            errors.extend(e.into_iter().map(|e| describe(key, &e)));
             return Vec::new();
         }
     };
-    let mut out = Vec::new();
+    let mut out: Vec<T> = Vec::new();
     for (i, table) in tables.iter().enumerate() {
-        match table.deserialize::<cirtkit_feeds::FeedSpec>() {
-            Ok(spec) => out.push(spec),
+        match table.deserialize::<T>() {
+            Ok(item) => {
+                errors.extend(problems(&item, &format!("{key}[{i}]")));
+                if out.iter().any(|o| name(o) == name(&item)) {
+                    errors.push(format!("{key}[{i}].name: another table of [[{key}]] is named {:?}", name(&item)));
+                }
+                out.push(item);
+            }
             Err(e) => errors.extend(e.into_iter().map(|e| {
-                let mut path = vec![format!("feeds[{i}]")];
+                let mut path = vec![format!("{key}[{i}]")];
                 path.extend(e.path.iter().cloned());
                 format!("{}: {}{}", path.join("."), e.kind, origin(figment.get_metadata(table.tag())))
             })),
@@ -781,6 +804,52 @@ mod tests {
         for expected in ["colour", "ftp"] {
             assert!(all.contains(expected), "missing {expected} in:\n{all}");
         }
+    }
+
+    #[test]
+    fn handoff_rules_are_declared_checked_and_printed() {
+        let o = Overrides { config_file: Some("c.toml".into()), ..Default::default() };
+        let files = [(
+            "c.toml",
+            "[[handoff]]\nname = \"bots\"\nfeeds = [\"scan\"]\ntypes = [\"infected-system\"]\ntlp = \"AMBER+STRICT\"\n\
+             severity = \"high\"\ntitle = \"{type} at {organisation}\"\n\
+             [[handoff]]\nname = \"unowned\"\norganisation = \"unknown\"\nmin_events = 10\n",
+        )];
+        let c = load(&files, &[], o.clone()).unwrap();
+        assert_eq!(c.handoff.len(), 2);
+        let bots = &c.handoff[0];
+        assert_eq!(
+            (bots.tlp, bots.severity, bots.window_hours),
+            (cirtkit_domain::Tlp::AmberStrict, cirtkit_domain::Severity::High, 24)
+        );
+        assert_eq!(c.handoff[1].organisation, cirtkit_service::OwnerMatch::Unknown);
+        assert_eq!(c.handoff[1].title, cirtkit_service::DEFAULT_TITLE);
+        assert_eq!(service_settings_rules(&c), 2);
+        let shown = c.to_masked_toml();
+        assert!(shown.contains("[[handoff]]") && shown.contains("name = \"unowned\""), "{shown}");
+        assert!(load(&[("c.toml", &shown)], &[], o.clone()).is_ok(), "what config check prints reads back:\n{shown}");
+
+        let files = [(
+            "c.toml",
+            "[[handoff]]\nname = \"bots\"\ncolour = 1\n\
+             [[handoff]]\nname = \"x\"\ntypes = [\"nope\"]\ntlp = \"PURPLE\"\n\
+             [[handoff]]\nname = \"y\"\nwindow_hours = 0\ntitle = \"{what}\"\n\
+             [[handoff]]\nname = \"y\"\n",
+        )];
+        let all = load(&files, &[], o).unwrap_err().to_string();
+        for expected in [
+            "handoff[0].colour",
+            "handoff[1].tlp",
+            "handoff[2].window_hours",
+            "handoff[2].title: unknown placeholder {what}",
+            "handoff[3].name: another table of [[handoff]] is named \"y\"",
+        ] {
+            assert!(all.contains(expected), "missing {expected} in:\n{all}");
+        }
+    }
+
+    fn service_settings_rules(c: &Config) -> usize {
+        crate::service_settings(c).handoff.len()
     }
 
     #[test]

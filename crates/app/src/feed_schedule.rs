@@ -86,6 +86,9 @@ pub async fn run_once(
                 error = report.error.as_deref().unwrap_or(""),
                 "feed run"
             );
+            if report.stored > 0 {
+                services.hand_off_after_run(&spec.name).await;
+            }
         }
         Err(e) => tracing::warn!(feed = %spec.name, error = %e, "feed run failed"),
     }

@@ -76,6 +76,7 @@ pub fn service_settings(config: &Config) -> ServiceSettings {
         reference_prefix: config.instance.reference_prefix.clone(),
         sla: config.sla_policy(),
         max_attachment_bytes: usize::try_from(config.attachments.max_bytes).unwrap_or(usize::MAX),
+        handoff: config.handoff.clone(),
     }
 }
 

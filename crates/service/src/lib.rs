@@ -7,6 +7,7 @@ mod attachments;
 mod constituency;
 mod error;
 mod events;
+mod handoff;
 mod incidents;
 mod intake;
 mod partners;
@@ -25,6 +26,7 @@ pub use cirtkit_domain::constituency::transfer;
 pub use cirtkit_intake as mail;
 pub use constituency::ImportReport;
 pub use error::ServiceError;
+pub use handoff::{DEFAULT_TITLE, HandoffPass, HandoffRule, OwnerMatch, TITLE_PLACEHOLDERS};
 pub use incidents::Page;
 pub use intake::MailOutcome;
 pub use principal::Principal;
@@ -52,6 +54,8 @@ pub struct ServiceSettings {
     /// The largest attachment kept from a mail, in bytes; a larger one is noted in the journal
     /// and not kept.
     pub max_attachment_bytes: usize,
+    /// The hand-off rules (`[[handoff]]`), applied after each feed run.
+    pub handoff: Vec<HandoffRule>,
 }
 
 /// The default of [`ServiceSettings::max_attachment_bytes`]: as large as a whole message may be.
@@ -63,6 +67,7 @@ impl Default for ServiceSettings {
             reference_prefix: "CIRT".into(),
             sla: SlaPolicy::default(),
             max_attachment_bytes: DEFAULT_MAX_ATTACHMENT_BYTES,
+            handoff: Vec::new(),
         }
     }
 }

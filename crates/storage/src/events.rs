@@ -539,7 +539,7 @@ impl Store {
         Ok(rows.into_iter().map(|(h, t)| (hash_u64(h), t)).collect())
     }
 
-    fn event_select(&self) -> &'static str {
+    pub(crate) fn event_select(&self) -> &'static str {
         if self.is_sqlite() {
             "SELECT id, feed, time_observation, time_source, organisation_id, payload, block_id, slot FROM events e"
         } else {
@@ -614,7 +614,7 @@ impl Store {
         self.fetch_events(&text, &sql.binds).await
     }
 
-    async fn fetch_events(&self, text: &str, binds: &[Bind]) -> Result<Vec<StoredEvent>> {
+    pub(crate) async fn fetch_events(&self, text: &str, binds: &[Bind]) -> Result<Vec<StoredEvent>> {
         let mut packed = Vec::new();
         let mut events = on_pool!(self, pool => {
             let rows = bind_all!(sqlx::query(text), binds).fetch_all(pool).await?;

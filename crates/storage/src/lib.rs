@@ -20,6 +20,7 @@ mod sessions;
 mod search;
 mod event_blocks;
 mod events;
+mod handoff;
 mod stats;
 mod synthetic;
 mod url;
@@ -36,6 +37,7 @@ pub use events::{
     EventQuery, FeedBatch, FeedFileRecord, FeedFileState, FeedRunRecord, HttpValidators, NewEvent, NewQuarantine,
     QuarantineRecord, StoredEvent,
 };
+pub use handoff::{HandoffScan, OwnerFilter};
 pub use incidents::IncidentLink;
 pub use migrations::SchemaStatus;
 pub use sessions::SessionRecord;
