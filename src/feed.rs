@@ -5,7 +5,7 @@ use crate::cli::{EventsAction, EventsFormat, FeedAction, SchemaAction};
 use anyhow::{Context, Result, anyhow, bail};
 use cirtkit_app::Config;
 use cirtkit_feeds::collect::{self, Collected, Input};
-use cirtkit_feeds::run::{Progress, RunOptions, RunReport, load_dedup};
+use cirtkit_feeds::run::{Progress, RunOptions, RunReport, feed_resources, load_dedup};
 use cirtkit_feeds::{FeedSpec, dry_run, run_feed};
 use cirtkit_service::{Principal, Services};
 use std::io::{IsTerminal, Write};
@@ -106,6 +106,7 @@ async fn list(config: &Config, services: &Services, json: bool) -> Result<ExitCo
                     "collector": collector_kind(spec),
                     "interval_secs": spec.interval_secs,
                     "experts": spec.experts,
+                    "expert_options": spec.expert_options,
                     "last_run": last,
                 })
             })
@@ -132,6 +133,7 @@ async fn list(config: &Config, services: &Services, json: bool) -> Result<ExitCo
             None => "never".into(),
         };
         println!("{:<24} {:<16} {:<10} {:<10} {last}", spec.name, spec.format, collector_kind(spec), every);
+        println!("  experts: {}", spec.experts_summary());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -154,9 +156,11 @@ async fn test(
     };
     let now = services.clock().now();
     let dedup = load_dedup(services.store(), &spec, now).await?;
-    let index = services.index();
+    let asn_table = if spec.has_expert("asn") { cirtkit_app::load_asn_table(&config.asn_table_path()) } else { None };
+    let resources = feed_resources(services.store(), &spec, services.index(), now, asn_table).await?;
     let shown = inputs.clone();
-    let out = tokio::task::spawn_blocking(move || dry_run(&spec, &shown, &index, dedup, now, samples)).await??;
+    let experts = spec.experts_summary();
+    let out = tokio::task::spawn_blocking(move || dry_run(&spec, &shown, &resources, dedup, now, samples)).await??;
     for input in inputs.iter().filter(|i| i.spooled) {
         let _ = std::fs::remove_file(&input.path);
     }
@@ -164,6 +168,7 @@ async fn test(
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         println!("Dry run of {name} over {} file(s): nothing was written.", out.files.len());
+        println!("experts: {experts}");
         println!(
             "read {}: {} events would be stored, {} duplicates, {} dropped, {} quarantined",
             out.read, out.events, out.duplicates, out.dropped, out.quarantined
