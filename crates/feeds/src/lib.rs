@@ -12,12 +12,14 @@ pub mod collect;
 pub mod expert;
 pub mod http;
 pub mod metrics;
+pub mod rerun;
 pub mod run;
 pub mod spec;
 pub mod synthetic;
 
 pub use expert::{Expert, FeedResources, Verdict};
 pub use metrics::FeedMetrics;
+pub use rerun::{RerunReport, rerun_quarantine};
 pub use run::{DryRun, FileOutcome, FileReport, Progress, RunOptions, RunReport, dry_run, run_feed};
 pub use spec::{CollectorSpec, FeedSpec};
 

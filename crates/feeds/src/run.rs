@@ -47,7 +47,7 @@ impl Default for RunOptions {
 }
 
 /// The feed's parser: Shadowserver's from the loaded schema when there is one.
-fn parser_of(spec: &FeedSpec, options: &RunOptions) -> Result<Arc<dyn Parser>> {
+pub(crate) fn parser_of(spec: &FeedSpec, options: &RunOptions) -> Result<Arc<dyn Parser>> {
     if spec.format == "shadowserver"
         && let Some(schema) = &options.shadowserver_schema
     {
@@ -522,6 +522,7 @@ impl BatchSink {
             events: std::mem::take(&mut self.events),
             quarantined: std::mem::take(&mut self.quarantine),
             at: self.observed,
+            release_quarantine: Vec::new(),
         };
         let out = batch.events.len() as u64;
         let o = self.stages.len() - 1;
@@ -624,6 +625,7 @@ impl Sink for BatchSink {
             code: record.code.to_owned(),
             reason: record.reason,
             raw: record.raw,
+            context: record.context,
         });
         self.maybe_flush();
     }
