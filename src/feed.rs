@@ -31,6 +31,26 @@ pub async fn feed(config: &Config, services: Services, operator: &Principal, act
             let batch = RunOptions::default().batch_records;
             run(config, &services, operator, &spec, collected, batch, json).await
         }
+        FeedAction::Rerun { name, json } => {
+            declared(config, &name)?;
+            let r = services.rerun_quarantine(operator, &name).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "{name}: {} quarantined records parsed again: {} left the quarantine ({} events stored, {} \
+                     duplicates, {} dropped), {} still fail, {} cannot be parsed on their own.",
+                    r.records,
+                    r.released,
+                    r.stored,
+                    r.duplicates,
+                    r.dropped_by.values().sum::<u64>(),
+                    r.still_quarantined,
+                    r.not_reparsable
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         FeedAction::Ingest { format, feed, files, batch_records, json } => {
             let name = feed.unwrap_or_else(|| format.clone());
             let spec = match config.feed(&name) {
