@@ -7,7 +7,9 @@
 //! A record is parsed again from what the quarantine kept: its text (`raw`), after its file's
 //! header line (`context`) for the formats that have one, under its file's name and with its
 //! file's observation time. Records that were not kept whole (cut at 4 KiB, or a whole archive
-//! member that failed, kept without text) cannot be parsed on their own and are left as they are.
+//! member that failed, kept without text), and records that now give no event at all (most
+//! likely a CSV row quarantined before headers were kept, read as a header), cannot be parsed
+//! on their own and are left as they are.
 //!
 //! Two re-runs of a feed at once (on one node or several) cannot store a record's events twice:
 //! the batch that stores them removes the records, and fails whole if one is gone already.
@@ -75,6 +77,9 @@ fn reparse(parser: &dyn Parser, spec: &FeedSpec, record: &QuarantineRecord) -> O
     }
     match out.quarantined.into_iter().next() {
         Some(q) => Outcome::Failed(q.code.to_owned(), q.reason),
+        // A record that failed once and now gives nothing was most likely read as something
+        // else (a header, when its own was not kept): releasing it would lose it.
+        None if out.events.is_empty() => Outcome::NotReparsable,
         None => Outcome::Parsed(out.events),
     }
 }
@@ -283,9 +288,37 @@ mod tests {
         assert_eq!(telnet["extra.service"], "telnet", "{telnet}");
         assert_eq!(telnet["time.observation"], "2026-03-01T08:00:00+00:00", "the file's observation time");
 
+        // A row quarantined without its header (as before headers were kept) is read as a
+        // header now: it gives nothing, and is left as it was rather than lost.
+        let file_id = left[0].file_id.unwrap();
+        let headless = cirtkit_storage::NewQuarantine {
+            feed: "scan".into(),
+            file: Some("scan.csv".into()),
+            line: 9,
+            code: "pipeline.field_invalid".into(),
+            reason: "old".into(),
+            raw: "192.0.2.9,smtp,x".into(),
+            context: None,
+        };
+        let batch = FeedBatch {
+            file_id,
+            rows_committed: 5,
+            done: true,
+            events: Vec::new(),
+            quarantined: vec![headless],
+            at: t0,
+            release_quarantine: Vec::new(),
+        };
+        store.commit_feed_batch(&batch).await.unwrap();
+        let r = rerun_quarantine(&store, &spec, Arc::default(), &clock, &options).await.unwrap();
+        assert_eq!((r.records, r.released, r.not_reparsable, r.still_quarantined), (2, 0, 1, 1), "{r:?}");
+        let kept = store.quarantine_page(Some("scan"), None, 10).await.unwrap();
+        assert_eq!((kept.len(), kept[0].reason.as_str()), (2, "old"));
+        assert_eq!(store.counts().await.unwrap().events, 3);
+
         // Again: nothing left to take back, nothing stored twice.
         let again = rerun_quarantine(&store, &spec, Arc::default(), &clock, &options).await.unwrap();
-        assert_eq!((again.records, again.released, again.stored), (1, 0, 0));
+        assert_eq!((again.records, again.released, again.stored), (2, 0, 0));
         assert_eq!(store.counts().await.unwrap().events, 3);
         assert!(store.verify_audit().await.unwrap().is_intact());
     }

@@ -65,7 +65,8 @@ impl Services {
 
     /// The names of the declared feeds.
     pub fn feed_names(&self) -> Vec<String> {
-        self.feed_setup().map(|s| s.feeds.into_iter().map(|f| f.name).collect()).unwrap_or_default()
+        let names = |s: &Option<FeedSetup>| s.iter().flat_map(|s| s.feeds.iter().map(|f| f.name.clone())).collect();
+        self.inner.feeds.read().map(|g| names(&g)).unwrap_or_else(|e| names(&e.into_inner()))
     }
 
     /// Parses the feed's quarantined records again with its current declaration: those that
