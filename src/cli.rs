@@ -226,6 +226,16 @@ pub enum FeedAction {
         #[arg(long)]
         json: bool,
     },
+    /// Parse a feed's quarantined records again with its declaration as cirtkit.toml has it now
+    /// (after its options were fixed): those that now parse go through its experts and are
+    /// stored, and leave the quarantine; the others stay, with their new reason.
+    Rerun {
+        /// The feed's name.
+        name: String,
+        /// Print one JSON object: {"records", "released", "still_quarantined", "stored", …}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Store the events of one-off files in the given format, by the same path as feed runs
     /// (crash-safe, deduplicated, a file read before is skipped). - reads stdin.
     #[command(verbatim_doc_comment)]

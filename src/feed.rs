@@ -5,7 +5,7 @@ use crate::cli::{EventsAction, EventsFormat, FeedAction, SchemaAction};
 use anyhow::{Context, Result, anyhow, bail};
 use cirtkit_app::Config;
 use cirtkit_feeds::collect::{self, Collected, CollectedRun, Input};
-use cirtkit_feeds::run::{Progress, RunOptions, RunReport, load_dedup};
+use cirtkit_feeds::run::{Progress, RunOptions, RunReport, feed_resources, load_dedup};
 use cirtkit_feeds::{CollectorSpec, FeedSpec, dry_run, run_collected};
 use cirtkit_service::{Principal, Services};
 use std::io::{IsTerminal, Write};
@@ -30,6 +30,26 @@ pub async fn feed(config: &Config, services: Services, operator: &Principal, act
             let collected = collect::collect_any(services.store(), &spec, &config.spool_dir()).await?;
             let batch = RunOptions::default().batch_records;
             run(config, &services, operator, &spec, collected, batch, json).await
+        }
+        FeedAction::Rerun { name, json } => {
+            declared(config, &name)?;
+            let r = services.rerun_quarantine(operator, &name).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "{name}: {} quarantined records parsed again: {} left the quarantine ({} events stored, {} \
+                     duplicates, {} dropped), {} still fail, {} cannot be parsed on their own.",
+                    r.records,
+                    r.released,
+                    r.stored,
+                    r.duplicates,
+                    r.dropped_by.values().sum::<u64>(),
+                    r.still_quarantined,
+                    r.not_reparsable
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
         FeedAction::Ingest { format, feed, files, batch_records, json } => {
             let name = feed.unwrap_or_else(|| format.clone());
@@ -107,6 +127,7 @@ async fn list(config: &Config, services: &Services, json: bool) -> Result<ExitCo
                     "collector": collector_kind(spec),
                     "interval_secs": spec.interval_secs,
                     "experts": spec.experts,
+                    "expert_options": spec.expert_options,
                     "last_run": last,
                 })
             })
@@ -136,6 +157,7 @@ async fn list(config: &Config, services: &Services, json: bool) -> Result<ExitCo
             None => "never".into(),
         };
         println!("{:<24} {:<16} {:<10} {:<10} {last}", spec.name, spec.format, collector_kind(spec), every);
+        println!("  experts: {}", spec.experts_summary());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -165,9 +187,11 @@ async fn test(
     };
     let now = services.clock().now();
     let dedup = load_dedup(services.store(), &spec, now).await?;
-    let index = services.index();
+    let asn_table = if spec.has_expert("asn") { cirtkit_app::load_asn_table(&config.asn_table_path()) } else { None };
+    let resources = feed_resources(services.store(), &spec, services.index(), now, asn_table).await?;
     let shown = inputs.clone();
-    let out = tokio::task::spawn_blocking(move || dry_run(&spec, &shown, &index, dedup, now, samples)).await??;
+    let experts = spec.experts_summary();
+    let out = tokio::task::spawn_blocking(move || dry_run(&spec, &shown, &resources, dedup, now, samples)).await??;
     for input in inputs.iter().filter(|i| i.spooled) {
         let _ = std::fs::remove_file(&input.path);
     }
@@ -175,6 +199,7 @@ async fn test(
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         println!("Dry run of {name} over {} file(s): nothing was written.", out.files.len());
+        println!("experts: {experts}");
         println!(
             "read {}: {} events would be stored, {} duplicates, {} dropped, {} quarantined",
             out.read, out.events, out.duplicates, out.dropped, out.quarantined

@@ -264,6 +264,7 @@ async fn every_route_for_every_role() {
         (Method::GET, "/api/v1/events?cursor=zzz".into(), None, [422, 422, 422, 422, 422]),
         (Method::GET, "/api/v1/feeds/runs".into(), None, [200, 200, 200, 200, 403]),
         (Method::GET, "/api/v1/feeds/quarantine?feed=x".into(), None, [200, 200, 200, 200, 403]),
+        (Method::POST, "/api/v1/feeds/x/quarantine/rerun".into(), None, [404, 404, 404, 403, 403]),
         (Method::GET, "/api/v1/openapi.json".into(), None, [200, 200, 200, 200, 200]),
     ];
     for (method, path, body, expected) in rows {
@@ -527,4 +528,67 @@ async fn users_change_their_own_language_but_not_their_role() {
     assert_eq!(status, 200, "{disabled}");
     let (status, _) = call(&f, Some("analyst"), Method::GET, "/api/v1/incidents", None).await;
     assert_eq!(status, 401, "a disabled user's token stops working");
+}
+
+/// A feed declared in cirtkit.toml with fixed options; its quarantine, filled under the old
+/// ones, is re-run over the API: the records leave it and their events are stored, once.
+#[tokio::test]
+async fn a_feeds_quarantine_is_rerun_over_the_api() {
+    use cirtkit_feeds::{FeedSpec, RunOptions, collect::Input, run_feed};
+    let app = crate::support::spawn_app_with_config(
+        "[[feeds]]\nname = \"scan\"\nformat = \"csv\"\nexperts = [\"dedup\"]\ncollector = { kind = \"stdin\" }\n\
+         [feeds.options]\nconstant = { \"classification.type\" = \"scanner\" }\n\
+         header_map = { ip = \"source.ip\", port = \"extra.service\" }\n",
+    )
+    .await;
+    let s = &app.services;
+    let op = Principal::Operator("test".into());
+    let user = s
+        .create_user(
+            &op,
+            NewUser {
+                name: "ali".parse().unwrap(),
+                display_name: "Ali".into(),
+                email: None,
+                role: Role::Analyst,
+                language: "fr".parse().unwrap(),
+                password: None,
+            },
+        )
+        .await
+        .unwrap();
+    let (_, token) = s.create_token(&op, &user.name, "test").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scan.csv");
+    std::fs::write(&file, "ip,port\n192.0.2.1,ssh\n192.0.2.2,telnet\n192.0.2.2,telnet\n").unwrap();
+    let mut old = FeedSpec::one_off("scan", "csv");
+    old.experts = vec!["dedup".into()];
+    old.options = serde_json::from_value(json!({
+        "header_map": {"ip": "source.ip", "port": "source.port"}, "constant": {"classification.type": "scanner"}
+    }))
+    .unwrap();
+    let run = run_feed(s.store(), &old, s.index(), s.clock(), vec![Input::file(&file)], &RunOptions::default(), None)
+        .await
+        .unwrap();
+    assert_eq!(run.quarantined, 3);
+    let client = reqwest::Client::new();
+    let rerun = |feed: &str| {
+        client.post(format!("{}/api/v1/feeds/{feed}/quarantine/rerun", app.base)).bearer_auth(&token.0).send()
+    };
+    let answer = rerun("scan").await.unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let report: Value = answer.json().await.unwrap();
+    assert_eq!(
+        (&report["records"], &report["released"], &report["stored"], &report["duplicates"]),
+        (&json!(3), &json!(3), &json!(2), &json!(1)),
+        "{report}"
+    );
+    let answer = rerun("scan").await.unwrap();
+    let report: Value = answer.json().await.unwrap();
+    assert_eq!((&report["records"], &report["stored"]), (&json!(0), &json!(0)), "{report}");
+    assert_eq!(s.store().counts().await.unwrap().events, 2);
+    let missing = rerun("nope").await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let body: Value = missing.json().await.unwrap();
+    assert!(body["error"]["message"].as_str().unwrap().contains("declared: scan"), "{body}");
 }

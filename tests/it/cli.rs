@@ -36,6 +36,7 @@ const SUBCOMMANDS: &[&[&str]] = &[
     &["feed", "formats"],
     &["feed", "test"],
     &["feed", "run"],
+    &["feed", "rerun"],
     &["feed", "ingest"],
     &["events"],
     &["events", "export"],

@@ -89,6 +89,66 @@ fn declared_feeds_are_listed_tested_and_run() {
     assert!(missing.contains("declared: ssh"), "{missing}");
 }
 
+/// Experts with options of their own, checked when the configuration is read (every mistake
+/// at once), shown by `feed list` and `feed test`; and a quarantine filled under a wrong parser
+/// option, taken back by `feed rerun` once the option is fixed.
+#[test]
+fn feed_experts_take_options_and_a_fixed_feed_reruns_its_quarantine() {
+    let i = Instance::sqlite();
+    let drop = i.dir.path().join("drop");
+    std::fs::create_dir_all(&drop).unwrap();
+    std::fs::create_dir_all(i.data_dir()).unwrap();
+    let declare = |port_target: &str, extra: &str| {
+        write(
+            &i.data_dir(),
+            "cirtkit.toml",
+            &format!(
+                "[[feeds]]\nname = \"scan\"\nformat = \"csv\"\nexperts = [\"rsit\", \"bogons\", \"rules\", \"dedup\"]\n\
+                 collector = {{ kind = \"directory\", path = \"{}\", pattern = \"*.csv\" }}\n\
+                 [feeds.options]\nconstant = {{ \"classification.type\" = \"scanner\" }}\n\
+                 header_map = {{ ip = \"source.ip\", port = \"{port_target}\" }}\n\
+                 [feeds.expert_options.bogons]\nallow = [\"documentation\"]\n\
+                 [feeds.expert_options.rules]\nrules = [{{ field = \"source.ip\", in_cidr = [\"192.0.2.9/32\"] }}]\n{extra}",
+                drop.display()
+            ),
+        )
+    };
+    declare(
+        "source.port",
+        "[feeds.expert_options.geoip]\ndatabase = \"/nonexistent.mmdb\"\n[feeds.expert_options.rsit]\nstrict = true\n",
+    );
+    let err = i.fails(&["feed", "list"]);
+    for needle in [
+        "feeds[0].expert_options.geoip: the feed does not run \"geoip\"",
+        "feeds[0].expert_options.rsit: [pipeline.expert_config]",
+    ] {
+        assert!(err.contains(needle), "{needle} in {err}");
+    }
+    declare("source.port", "");
+    i.ok(&["init"]);
+    let list = i.ok(&["feed", "list"]);
+    assert!(list.contains("rules {\"rules\":[{\"field\":\"source.ip\""), "{list}");
+    let listed = json(&i.ok(&["feed", "list", "--json"]));
+    assert_eq!(listed[0]["expert_options"]["bogons"]["allow"][0], "documentation");
+    write(&drop, "a.csv", "ip,port\n192.0.2.1,ssh\n192.0.2.9,telnet\n10.0.0.1,smtp\n192.0.2.2,22\n");
+    assert!(i.ok(&["feed", "test", "scan"]).contains("experts: rsit, bogons {\"allow\":[\"documentation\"]}"));
+    let run = json(&i.ok(&["feed", "run", "scan", "--json"]));
+    assert_eq!((run["stored"].as_u64(), run["quarantined"].as_u64()), (Some(1), Some(3)), "{run}");
+
+    declare("extra.service", "");
+    let r = json(&i.ok(&["feed", "rerun", "scan", "--json"]));
+    assert_eq!(
+        (r["records"].as_u64(), r["released"].as_u64(), r["stored"].as_u64()),
+        (Some(3), Some(3), Some(1)),
+        "{r}"
+    );
+    assert_eq!(r["dropped_by"], serde_json::json!({"expert.bogon": 1, "expert.rule": 1}), "{r}");
+    let again = i.ok(&["feed", "rerun", "scan"]);
+    assert!(again.contains("0 quarantined records parsed again"), "{again}");
+    assert_eq!(json(&i.ok(&["status", "--json"]))["events"], 2);
+    assert!(i.fails(&["feed", "rerun", "nope"]).contains("declared: scan"));
+}
+
 /// A tiny HTTP server on loopback for the HTTP collector: the first request gets a 503 (with
 /// `Retry-After: 1`), `/ssh.txt` is served with an ETag and a 304 to a matching
 /// `If-None-Match`, anything else is a 404. Returns the base URL and the requests' heads.

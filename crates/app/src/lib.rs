@@ -86,6 +86,7 @@ pub async fn open_services(config: &Config) -> Result<Services, AppError> {
     store.migrate(SystemClock.now()).await?;
     let services = Services::new(store, Arc::new(SystemClock), service_settings(config)).await?;
     attach_mailer(config, &services)?;
+    attach_feeds(config, &services);
     Ok(services)
 }
 
@@ -129,6 +130,19 @@ pub fn attach_mailer(config: &Config, services: &Services) -> Result<(), AppErro
     Ok(())
 }
 
+/// Lets the services re-run the declared feeds' quarantine, each run set up as scheduled runs
+/// are (the AS table and Shadowserver schema read from the data directory at each run).
+pub fn attach_feeds(config: &Config, services: &Services) {
+    let (asn_table, schema) = (config.asn_table_path(), config.shadowserver_schema_path());
+    let run_options: cirtkit_service::RunOptionsFor = Arc::new(move |spec, actor| cirtkit_feeds::RunOptions {
+        actor,
+        asn_table: if spec.has_expert("asn") { load_asn_table(&asn_table) } else { None },
+        shadowserver_schema: load_shadowserver_schema(&schema),
+        ..cirtkit_feeds::RunOptions::default()
+    });
+    services.set_feeds(cirtkit_service::FeedSetup { feeds: config.feeds.clone(), run_options });
+}
+
 /// Opens the services on a store that must already be at the current schema (for commands
 /// that should not change the schema behind the operator's back).
 pub async fn open_services_current(config: &Config, clock: Arc<dyn Clock>) -> Result<Services, AppError> {
@@ -139,6 +153,7 @@ pub async fn open_services_current(config: &Config, clock: Arc<dyn Clock>) -> Re
     }
     let services = Services::new(store, clock, service_settings(config)).await?;
     attach_mailer(config, &services)?;
+    attach_feeds(config, &services);
     Ok(services)
 }
 

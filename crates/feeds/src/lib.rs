@@ -1,6 +1,7 @@
 //! The running feed pipeline: feeds as the configuration declares them (collector, parser,
-//! experts, schedule), the built-in experts (RSIT check, constituency, deduplication), and the
-//! run that takes files through the parsers and experts into the store in batches.
+//! experts with their options, schedule), the pipeline library's experts built for a feed
+//! (with the files they name and the store's deduplication window), and the run that takes
+//! files through the parsers and experts into the store in batches.
 //!
 //! The parsers live in `cirtkit-pipeline` (pure, no storage); this crate joins them to the store.
 //! A run is crash-safe: each batch commits its events with its file's progress in one
@@ -12,13 +13,15 @@ pub mod expert;
 pub mod http;
 pub mod imap;
 pub mod metrics;
+pub mod rerun;
 pub mod run;
 pub mod spec;
 pub mod synthetic;
 
 pub use collect::{Collected, CollectedRun, run_collected};
-pub use expert::{Constituency, Dedup, Expert, RsitCheck, Verdict};
+pub use expert::{Expert, FeedResources, Verdict};
 pub use metrics::{FeedMetrics, LiveRun};
+pub use rerun::{RerunReport, rerun_quarantine};
 pub use run::{DryRun, FileOutcome, FileReport, Progress, RunOptions, RunReport, dry_run, run_feed};
 pub use spec::{CollectorSpec, FeedSpec, ImapCollector};
 

@@ -10,11 +10,12 @@
 //! same as one uninterrupted run, whenever the process was killed.
 
 use crate::collect::Input;
-use crate::expert::{Constituency, Dedup, Expert, RsitCheck, Verdict, organisation_of};
+use crate::expert::{Expert, FeedResources, Verdict, organisation_of};
 use crate::spec::FeedSpec;
 use crate::{FeedError, Result};
 use chrono::{DateTime, Utc};
-use cirtkit_domain::{Clock, ConstituencyIndex, OrganisationId};
+use cirtkit_domain::{Clock, ConstituencyIndex, ManualClock, OrganisationId};
+use cirtkit_pipeline::experts::DedupExpert;
 use cirtkit_pipeline::{DedupKey, Event, FeedMeta, ParseContext, Parser, PipelineError, Quarantined, Sink, ingest};
 use cirtkit_storage::{EventPacker, FeedBatch, FeedFileState, FeedRunRecord, NewEvent, NewQuarantine, Store};
 use serde::Serialize;
@@ -54,7 +55,7 @@ impl Default for RunOptions {
 }
 
 /// The feed's parser: Shadowserver's from the loaded schema when there is one.
-fn parser_of(spec: &FeedSpec, options: &RunOptions) -> Result<Arc<dyn Parser>> {
+pub(crate) fn parser_of(spec: &FeedSpec, options: &RunOptions) -> Result<Arc<dyn Parser>> {
     if spec.format == "shadowserver"
         && let Some(schema) = &options.shadowserver_schema
     {
@@ -139,48 +140,38 @@ pub struct RunReport {
     pub error: Option<String>,
 }
 
-/// The experts of a feed, built from its declaration (deduplication apart: always last). The
-/// library's experts (`asn`, `bogons`) run with their default options; `asn` does nothing until
-/// an AS table is imported (`cirtkit asn import`).
-pub fn build_experts(
+/// What the feed's experts share for a run: the run's clock (fixed at `now`), the AS table,
+/// the constituency and, when the feed runs `constituency`, the organisations' names.
+pub async fn feed_resources(
+    store: &Store,
     spec: &FeedSpec,
-    index: &Arc<ConstituencyIndex>,
-    asn_table: Option<&Arc<cirtkit_pipeline::experts::AsnTable>>,
-) -> Vec<Box<dyn Expert>> {
-    let mut resources = cirtkit_pipeline::experts::ExpertResources::new(Arc::new(cirtkit_domain::SystemClock));
-    resources.asn_table = asn_table.cloned();
-    spec.experts
-        .iter()
-        .filter_map(|name| -> Option<Box<dyn Expert>> {
-            match name.as_str() {
-                "rsit" => Some(Box::new(RsitCheck)),
-                "constituency" => Some(Box::new(Constituency::new(index.clone()))),
-                "asn" if asn_table.is_none() => {
-                    tracing::warn!(feed = %spec.name, "no AS table: import one with `cirtkit asn import FILE`");
-                    None
-                }
-                "asn" | "bogons" => {
-                    match cirtkit_pipeline::experts::expert_for(name, &serde_json::Value::Null, &resources) {
-                        Ok(expert) => Some(Box::new(crate::expert::Library::new(expert))),
-                        Err(error) => {
-                            tracing::error!(feed = %spec.name, expert = %name, %error, "expert not built");
-                            None
-                        }
-                    }
-                }
-                _ => None,
-            }
-        })
-        .collect()
+    index: Arc<ConstituencyIndex>,
+    now: DateTime<Utc>,
+    asn_table: Option<Arc<cirtkit_pipeline::experts::AsnTable>>,
+) -> Result<FeedResources> {
+    let mut resources = FeedResources::new(Arc::new(ManualClock::new(now)), index);
+    resources.asn_table = asn_table;
+    if spec.has_expert("constituency") {
+        let names = store.organisations().await?.into_iter().map(|o| (o.id, Arc::from(o.details.name.as_str())));
+        resources.organisation_names = Arc::new(names.collect());
+    }
+    Ok(resources)
 }
 
-/// Loads the feed's deduplication window from the store, if it deduplicates.
-pub async fn load_dedup(store: &Store, spec: &FeedSpec, now: DateTime<Utc>) -> Result<Option<Dedup>> {
-    if !spec.has_expert("dedup") {
-        return Ok(None);
-    }
-    let window = spec.dedup_window();
-    Ok(Some(Dedup::new(window, store.dedup_window(now - window).await?)))
+/// The experts of a feed, built from its `experts` and `expert_options` (deduplication apart:
+/// see [`load_dedup`]). A file an expert names that cannot be read stops the run.
+pub fn build_experts(spec: &FeedSpec, resources: &FeedResources) -> Result<Vec<Box<dyn Expert>>> {
+    crate::expert::build_chain(spec, resources)
+}
+
+/// The feed's deduplication with its window loaded from the store, if it deduplicates.
+pub async fn load_dedup(store: &Store, spec: &FeedSpec, now: DateTime<Utc>) -> Result<Option<DedupExpert>> {
+    let resources = FeedResources::new(Arc::new(ManualClock::new(now)), Arc::default());
+    let Some(mut dedup) = crate::expert::build_dedup(spec, &resources)? else { return Ok(None) };
+    let window = dedup.window().window();
+    let seen = store.dedup_window(now - window).await?;
+    dedup.window_mut().restore(seen, now);
+    Ok(Some(dedup))
 }
 
 /// SHA-256 (hex) and size of a file.
@@ -219,8 +210,9 @@ pub async fn run_feed(
     let progress = progress.unwrap_or_default();
     let total: u64 = inputs.iter().filter_map(|i| std::fs::metadata(&i.path).ok()).map(|m| m.len()).sum();
     progress.total_bytes.store(total, Ordering::Relaxed);
+    let resources = feed_resources(store, spec, index, started_at, options.asn_table.clone()).await?;
     let mut state = Some(State {
-        experts: build_experts(spec, &index, options.asn_table.as_ref()),
+        experts: build_experts(spec, &resources)?,
         dedup: load_dedup(store, spec, started_at).await?,
         stages: Vec::new(),
     });
@@ -300,7 +292,7 @@ pub async fn run_feed(
 /// What a file's parsing thread carries and gives back: the experts and the window.
 struct State {
     experts: Vec<Box<dyn Expert>>,
-    dedup: Option<Dedup>,
+    dedup: Option<DedupExpert>,
     stages: Vec<StageCounts>,
 }
 
@@ -553,6 +545,7 @@ impl BatchSink {
             blocks: self.packer.take(),
             quarantined: std::mem::take(&mut self.quarantine),
             at: self.observed,
+            release_quarantine: Vec::new(),
         };
         let out = batch.events.len() as u64;
         let o = self.stages.len() - 1;
@@ -597,9 +590,13 @@ impl Sink for BatchSink {
             match verdict {
                 Verdict::Keep => stage.emitted += 1,
                 Verdict::Drop(reason) => {
-                    stage.dropped += 1;
+                    if reason.failure {
+                        stage.failed += 1;
+                    } else {
+                        stage.dropped += 1;
+                    }
                     self.dropped += 1;
-                    *self.dropped_by.entry(reason).or_default() += 1;
+                    *self.dropped_by.entry(reason.code).or_default() += 1;
                     self.maybe_flush();
                     return;
                 }
@@ -655,6 +652,7 @@ impl Sink for BatchSink {
             code: record.code.to_owned(),
             reason: record.reason,
             raw: record.raw,
+            context: record.context,
         });
         self.maybe_flush();
     }
@@ -682,7 +680,8 @@ pub struct DryRun {
 struct DrySink<'a> {
     out: &'a mut DryRun,
     experts: &'a mut [Box<dyn Expert>],
-    dedup: Option<&'a mut Dedup>,
+    dedup: Option<&'a mut DedupExpert>,
+    observed: DateTime<Utc>,
     samples: usize,
 }
 
@@ -692,12 +691,14 @@ impl Sink for DrySink<'_> {
         for e in self.experts.iter_mut() {
             if let Verdict::Drop(reason) = e.process(&mut event) {
                 self.out.dropped += 1;
-                *self.out.dropped_by.entry(reason.to_owned()).or_default() += 1;
+                *self.out.dropped_by.entry(reason.code.to_owned()).or_default() += 1;
                 return;
             }
         }
+        // As a run does: the key placed at the event's observation, or the file's.
+        let at = event.time_observation().unwrap_or(self.observed);
         if let Some(d) = self.dedup.as_deref_mut()
-            && d.process(&mut event) != Verdict::Keep
+            && d.check(d.hash(&event), at)
         {
             self.out.duplicates += 1;
             return;
@@ -717,18 +718,19 @@ impl Sink for DrySink<'_> {
     }
 }
 
-/// Parses the inputs as the feed would, through its experts and a copy of its deduplication
-/// window, and writes nothing.
+/// Parses the inputs as the feed would, through its experts (built from `resources`, see
+/// [`feed_resources`]) and a copy of its deduplication window ([`load_dedup`]), and writes
+/// nothing.
 pub fn dry_run(
     spec: &FeedSpec,
     inputs: &[Input],
-    index: &Arc<ConstituencyIndex>,
-    mut dedup: Option<Dedup>,
+    resources: &FeedResources,
+    mut dedup: Option<DedupExpert>,
     observed: DateTime<Utc>,
     samples: usize,
 ) -> Result<DryRun> {
     let parser = cirtkit_pipeline::parser_for(&spec.format, &spec.options_value())?;
-    let mut experts = build_experts(spec, index, None);
+    let mut experts = build_experts(spec, resources)?;
     let mut out = DryRun::default();
     for input in inputs {
         out.files.push(input.name.clone());
@@ -739,7 +741,7 @@ pub fn dry_run(
             observed,
         )
         .with_file_name(input.name.clone());
-        let mut sink = DrySink { out: &mut out, experts: &mut experts, dedup: dedup.as_mut(), samples };
+        let mut sink = DrySink { out: &mut out, experts: &mut experts, dedup: dedup.as_mut(), observed, samples };
         let result: Result<(), PipelineError> = ingest(parser.as_ref(), &mut file, &ctx, &mut sink);
         if let Err(e) = result {
             out.errors.push(format!("{}: {e}", input.name));
@@ -810,9 +812,10 @@ mod tests {
         std::fs::write(&a, "192.0.2.1\n192.0.2.1\nbad\n").unwrap();
         let mut spec = FeedSpec::one_off("blocklist.de", "blocklistde");
         spec.options.insert("list".into(), "ssh".into());
-        let dedup = Some(Dedup::new(chrono::Duration::hours(24), []));
         let observed = Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap();
-        let out = dry_run(&spec, &[Input::file(&a)], &Arc::default(), dedup, observed, 5).unwrap();
+        let resources = FeedResources::new(Arc::new(ManualClock::new(observed)), Arc::default());
+        let dedup = crate::expert::build_dedup(&spec, &resources).unwrap();
+        let out = dry_run(&spec, &[Input::file(&a)], &resources, dedup, observed, 5).unwrap();
         assert_eq!((out.read, out.events, out.duplicates, out.quarantined), (3, 1, 1, 1));
         assert!(out.samples[0].contains("\"source.ip\":\"192.0.2.1\""), "{:?}", out.samples);
     }

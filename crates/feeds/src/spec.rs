@@ -10,9 +10,6 @@ use std::time::Duration;
 /// The experts a feed runs when its `experts` key is left out.
 pub const DEFAULT_EXPERTS: &[&str] = &["rsit", "asn", "constituency", "dedup"];
 
-/// The experts this build knows, by the name used in `experts`.
-pub const KNOWN_EXPERTS: &[&str] = &["rsit", "asn", "bogons", "constituency", "dedup"];
-
 /// One feed: where its files come from, how they are read, what is done to each event, and
 /// how often it runs inside `cirtkit serve`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,15 +29,30 @@ pub struct FeedSpec {
     /// (`cirtkit feed run NAME`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval_secs: Option<u64>,
-    /// The experts each event goes through, in order: `rsit` (drops events without a
-    /// classification), `asn` (sets `source.asn`, `source.network` and `source.as_name`, and the
-    /// same for the destination, from the table `cirtkit asn import` made; nothing without one),
-    /// `bogons` (drops events whose source is private, reserved or otherwise unroutable),
-    /// `constituency` (sets `extra.organisation` to the id of the constituent
-    /// owning `source.ip`, or else `source.fqdn`, or else `source.asn`), `dedup` (drops an event
-    /// whose deduplication key was stored within `dedup_window_hours`; always applied last).
+    /// The experts each event goes through, in order, by name (docs/events.md describes each
+    /// and its options): `sanitise` (refuses
+    /// impossible times and coordinates), `rsit` (drops events without a classification),
+    /// `bogons` (drops events whose source is private, reserved or otherwise unroutable), `asn`
+    /// (sets `source.asn`, `source.network` and `source.as_name`, and the same for the
+    /// destination, from the table `cirtkit asn import` made; left out without one), `geoip`
+    /// (sets `source.geolocation.*` from a MaxMind-format database), `warninglist` (drops or
+    /// tags events matching MISP warning lists), `rules` (keeps or drops events by conditions
+    /// on their fields), `constituency` (sets `extra.organisation_id` and `extra.organisation`
+    /// to the constituent owning `source.ip`, or else `source.fqdn`, the host of `source.url`,
+    /// or `source.asn`), `dedup` (drops an event whose deduplication key was stored within
+    /// `dedup_window_hours`; always applied last, its window kept in the store across runs).
+    /// Each name at most once.
     #[serde(default = "default_experts")]
     pub experts: Vec<String>,
+    /// Options of the experts, one table per expert named in `experts`
+    /// (`[feeds.expert_options.geoip]`), with the keys docs/events.md gives for it. Besides
+    /// those, `geoip` needs `database`, the path of the `.mmdb` file (and takes `language` for
+    /// city names, default `en`), and `warninglist` needs `lists`, the paths of MISP warning
+    /// lists (each a `list.json` file or the folder holding it; named by the folder). `dedup`
+    /// takes `fields`, `with_extra` and `max_entries`; its window is `dedup_window_hours`.
+    /// Checked when the configuration is read; the files are read at each run.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub expert_options: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
     /// How long, in hours, an event stored keeps an identical later one out (with `dedup`).
     #[serde(default = "default_window_hours")]
     pub dedup_window_hours: u64,
@@ -254,6 +266,7 @@ impl FeedSpec {
             collector: CollectorSpec::Stdin,
             interval_secs: None,
             experts: default_experts(),
+            expert_options: BTreeMap::new(),
             dedup_window_hours: default_window_hours(),
         }
     }
@@ -269,6 +282,16 @@ impl FeedSpec {
 
     pub fn dedup_window(&self) -> chrono::Duration {
         chrono::Duration::hours(i64::try_from(self.dedup_window_hours).unwrap_or(i64::MAX / 3_600_000))
+    }
+
+    /// The experts in order, each with its options when it has some, for people:
+    /// `rsit, geoip {"database":"/var/lib/geo.mmdb"}, dedup`.
+    pub fn experts_summary(&self) -> String {
+        let one = |name: &String| match self.expert_options.get(name) {
+            Some(o) if !o.is_empty() => format!("{name} {}", serde_json::Value::Object(o.clone())),
+            _ => name.clone(),
+        };
+        self.experts.iter().map(one).collect::<Vec<_>>().join(", ")
     }
 
     pub fn has_expert(&self, name: &str) -> bool {
@@ -287,11 +310,7 @@ impl FeedSpec {
         if let Err(e) = cirtkit_pipeline::parser_for(&self.format, &self.options_value()) {
             out.push(format!("{at}.format: {e}"));
         }
-        for e in &self.experts {
-            if !KNOWN_EXPERTS.contains(&e.as_str()) {
-                out.push(format!("{at}.experts: unknown expert {e:?}; known: {}", KNOWN_EXPERTS.join(", ")));
-            }
-        }
+        out.extend(crate::expert::problems(self, at));
         if self.interval_secs == Some(0) {
             out.push(format!("{at}.interval_secs: must be at least 1 (or leave it out)"));
         }
@@ -520,7 +539,7 @@ mod tests {
         let bad = FeedSpec {
             name: "a/b".into(),
             format: "nope".into(),
-            experts: vec!["geoip".into()],
+            experts: vec!["geo".into()],
             interval_secs: Some(0),
             dedup_window_hours: 0,
             ..spec

@@ -85,7 +85,8 @@ impl ParseContext {
             line,
             code: error.code(),
             reason: error.to_string(),
-            raw: shorten(&String::from_utf8_lossy(raw), 4096),
+            raw: shorten(&String::from_utf8_lossy(raw), RAW_LIMIT),
+            context: None,
         }
     }
 }
@@ -102,6 +103,36 @@ pub struct Quarantined {
     pub reason: String,
     /// The record as read, lossily decoded and cut at 4 KiB.
     pub raw: String,
+    /// What the record needs to be parsed again on its own, once the feed's options are fixed:
+    /// the header line of its CSV file, as `raw` is written. Parsing `context`, a line end and
+    /// `raw` with the file's name gives the record again (see [`Quarantined::reparse_input`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+}
+
+/// The longest `raw` kept of a quarantined record, in bytes.
+pub const RAW_LIMIT: usize = 4096;
+
+impl Quarantined {
+    /// Whether `raw` is the whole record (not cut at [`RAW_LIMIT`] and marked with `…`): only
+    /// then can it be parsed again. A whole record of nearly the limit that ends with `…` is
+    /// taken for a cut one, which is the safe side.
+    pub fn is_whole(raw: &str) -> bool {
+        !(raw.len() > RAW_LIMIT - 4 && raw.ends_with('…'))
+    }
+
+    /// The input that gives the record to its parser again: the context line (the CSV header),
+    /// then the record, each ending a line.
+    pub fn reparse_input(context: Option<&str>, raw: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(context.map_or(0, str::len) + raw.len() + 2);
+        if let Some(c) = context {
+            out.extend_from_slice(c.as_bytes());
+            out.push(b'\n');
+        }
+        out.extend_from_slice(raw.as_bytes());
+        out.push(b'\n');
+        out
+    }
 }
 
 /// Where a parser sends what it reads.
@@ -263,10 +294,27 @@ pub(crate) fn emit(
     raw: &[u8],
     result: Result<Option<Event>, PipelineError>,
 ) {
+    emit_in(ctx, sink, line, raw, None, result);
+}
+
+/// [`emit`] for a record read after a header: a quarantined record keeps the header line as its
+/// context, to be parsed again on its own.
+pub(crate) fn emit_in(
+    ctx: &ParseContext,
+    sink: &mut dyn Sink,
+    line: u64,
+    raw: &[u8],
+    header: Option<&str>,
+    result: Result<Option<Event>, PipelineError>,
+) {
     match result {
         Ok(Some(e)) => sink.event(e),
         Ok(None) => {}
-        Err(err) => sink.quarantine(ctx.quarantine(line, &err, raw)),
+        Err(err) => {
+            let mut q = ctx.quarantine(line, &err, raw);
+            q.context = header.map(str::to_owned);
+            sink.quarantine(q);
+        }
     }
 }
 

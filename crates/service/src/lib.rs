@@ -14,6 +14,7 @@ mod partners;
 mod principal;
 mod public;
 mod replies;
+mod reruns;
 mod sessions;
 mod stats;
 mod two_factor;
@@ -23,6 +24,7 @@ mod tests;
 
 pub use accounts::{MIN_PASSWORD_CHARS, NewUser, TokenSecret, UserChanges, generate_password};
 pub use cirtkit_domain::constituency::transfer;
+pub use cirtkit_feeds::RerunReport;
 pub use cirtkit_intake as mail;
 pub use constituency::ImportReport;
 pub use error::ServiceError;
@@ -32,11 +34,13 @@ pub use intake::MailOutcome;
 pub use principal::Principal;
 pub use public::{PublicReport, ReportCategory};
 pub use replies::{Outbound, Reply};
+pub use reruns::{FeedSetup, RunOptionsFor};
 pub use sessions::{LoginStep, LoginThrottle, NewSession, PENDING_LOGIN, SESSION_IDLE, SESSION_MAX, SessionPrincipal};
 pub use stats::Dashboard;
 pub use two_factor::TotpEnrolment;
 
 pub use cirtkit_domain as domain;
+pub use cirtkit_feeds as feeds;
 pub use cirtkit_storage as storage;
 
 use cirtkit_domain::{Clock, ConstituencyIndex, SlaPolicy};
@@ -89,6 +93,9 @@ struct Inner {
     public_reports: public::RateLimit,
     /// How replies leave, once the wiring has set it (see `Services::set_outbound`).
     outbound: RwLock<Option<replies::Outbound>>,
+    /// The declared feeds, once the wiring has set them (see `Services::set_feeds`).
+    feeds: RwLock<Option<reruns::FeedSetup>>,
+    reruns: reruns::Reruns,
 }
 
 /// What `cirtkit status` reports.
@@ -114,6 +121,8 @@ impl Services {
                 pending_logins: sessions::PendingLogins::default(),
                 public_reports: public::RateLimit::default(),
                 outbound: RwLock::default(),
+                feeds: RwLock::default(),
+                reruns: reruns::Reruns::default(),
             }),
         };
         services.rebuild_index().await?;

@@ -52,6 +52,8 @@ pub struct NewQuarantine {
     pub code: String,
     pub reason: String,
     pub raw: String,
+    /// What the record needs to be parsed again on its own: its CSV file's header line.
+    pub context: Option<String>,
 }
 
 /// Where a feed file stands.
@@ -118,6 +120,11 @@ pub struct FeedBatch {
     pub quarantined: Vec<NewQuarantine>,
     /// When the batch is written (the quarantine's time, and the file's end).
     pub at: DateTime<Utc>,
+    /// Quarantined records (of the batch's feed) whose events this batch stores: removed in
+    /// the batch's transaction, which fails with `storage.conflict` if any is gone already
+    /// (taken by a concurrent re-run), so that no record's events are stored twice. A batch
+    /// that releases records is a quarantine re-run: it does not move the file's progress.
+    pub release_quarantine: Vec<i64>,
 }
 
 /// A stored event, as lists show it.
@@ -162,7 +169,28 @@ pub struct QuarantineRecord {
     pub code: String,
     pub reason: String,
     pub raw: String,
+    /// The CSV header line of its file, when the parser had one (see [`NewQuarantine::context`]).
+    pub context: Option<String>,
     pub at: DateTime<Utc>,
+}
+
+/// A quarantine row as both drivers read it (`id, feed, file_id, file, line, code, reason, raw,
+/// context, at`).
+macro_rules! quarantine_record {
+    ($r:expr) => {
+        QuarantineRecord {
+            id: $r.try_get("id")?,
+            feed: $r.try_get("feed")?,
+            file_id: $r.try_get("file_id")?,
+            file: $r.try_get("file")?,
+            line: count($r.try_get("line")?),
+            code: $r.try_get("code")?,
+            reason: $r.try_get("reason")?,
+            raw: $r.try_get("raw")?,
+            context: $r.try_get("context")?,
+            at: $r.try_get("at")?,
+        }
+    };
 }
 
 /// One run of a feed, as recorded.
@@ -278,13 +306,14 @@ fn copy_line(out: &mut String, feed: &str, e: &NewEvent, file_id: i64, block_id:
     let _ = writeln!(out, "{}\t{file_id}\t{block_id}\t{}", hash_i64(e.dedup_hash), e.slot);
 }
 
-/// The quarantined records and the file's progress, in the batch's transaction (either driver).
+/// The quarantined records and the file's progress, in the batch's transaction (either driver);
+/// or, for a quarantine re-run, the records it releases.
 macro_rules! finish_batch {
     ($tx:ident, $batch:expr, $state:expr, $at:expr) => {{
         for q in &$batch.quarantined {
             sqlx::query(
-                "INSERT INTO quarantine (feed, file_id, file, line, code, reason, raw, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO quarantine (feed, file_id, file, line, code, reason, raw, at, context) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(q.feed.clone())
             .bind($batch.file_id)
@@ -294,19 +323,35 @@ macro_rules! finish_batch {
             .bind(q.reason.clone())
             .bind(q.raw.clone())
             .bind($at)
+            .bind(q.context.clone())
             .execute(&mut *$tx)
             .await?;
         }
-        let finished = if $batch.done { Some($at) } else { None };
-        sqlx::query(
-            "UPDATE feed_files SET rows_committed = $1, state = $2, finished_at = $3, error = NULL WHERE id = $4",
-        )
-        .bind(db_count($batch.rows_committed))
-        .bind($state.as_str())
-        .bind(finished)
-        .bind($batch.file_id)
-        .execute(&mut *$tx)
-        .await?;
+        if $batch.release_quarantine.is_empty() {
+            let finished = if $batch.done { Some($at) } else { None };
+            sqlx::query(
+                "UPDATE feed_files SET rows_committed = $1, state = $2, finished_at = $3, error = NULL WHERE id = $4",
+            )
+            .bind(db_count($batch.rows_committed))
+            .bind($state.as_str())
+            .bind(finished)
+            .bind($batch.file_id)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        for id in &$batch.release_quarantine {
+            let gone = sqlx::query("DELETE FROM quarantine WHERE id = $1 AND file_id = $2")
+                .bind(*id)
+                .bind($batch.file_id)
+                .execute(&mut *$tx)
+                .await?
+                .rows_affected();
+            if gone != 1 {
+                return Err(StorageError::Conflict(format!(
+                    "the quarantined record {id} is no longer there: another re-run took it"
+                )));
+            }
+        }
     }};
 }
 
@@ -697,7 +742,8 @@ impl Store {
             sql.and(format!("id < {p}"));
         }
         let text = format!(
-            "SELECT id, feed, file_id, file, line, code, reason, raw, at FROM quarantine{} ORDER BY id DESC LIMIT {}",
+            "SELECT id, feed, file_id, file, line, code, reason, raw, context, at FROM quarantine{} \
+             ORDER BY id DESC LIMIT {}",
             sql.where_clause(),
             limit.clamp(1, 1_000)
         );
@@ -705,21 +751,47 @@ impl Store {
             let rows = bind_all!(sqlx::query(&text), &sql.binds).fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                out.push(QuarantineRecord {
-                    id: r.try_get("id")?,
-                    feed: r.try_get("feed")?,
-                    file_id: r.try_get("file_id")?,
-                    file: r.try_get("file")?,
-                    line: count(r.try_get("line")?),
-                    code: r.try_get("code")?,
-                    reason: r.try_get("reason")?,
-                    raw: r.try_get("raw")?,
-                    at: r.try_get("at")?,
-                });
+                out.push(quarantine_record!(r));
             }
             out
         });
         Ok(records)
+    }
+
+    /// A feed's quarantined records in the order they were set aside, from after `after_id`:
+    /// what a quarantine re-run parses again, a chunk at a time.
+    pub async fn quarantine_of_feed(&self, feed: &str, after_id: i64, limit: u32) -> Result<Vec<QuarantineRecord>> {
+        let records = on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT id, feed, file_id, file, line, code, reason, raw, context, at FROM quarantine \
+                 WHERE feed = $1 AND id > $2 ORDER BY id LIMIT $3",
+            )
+            .bind(feed)
+            .bind(after_id)
+            .bind(i64::from(limit.clamp(1, 10_000)))
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(quarantine_record!(r));
+            }
+            out
+        });
+        Ok(records)
+    }
+
+    /// Gives a quarantined record the reason its latest re-run found (it stays quarantined).
+    /// Nothing happens if it is gone.
+    pub async fn requarantine(&self, id: i64, code: &str, reason: &str) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE quarantine SET code = $1, reason = $2 WHERE id = $3")
+                .bind(code)
+                .bind(reason)
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
     }
 
     /// The latest runs, of one feed or all, newest first.

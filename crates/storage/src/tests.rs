@@ -221,11 +221,13 @@ async fn feed_batches_commit_with_their_progress_and_list_by_filters(store: &Sto
                     code: "pipeline.field_invalid".into(),
                     reason: "source.ip \"x\": not an address".into(),
                     raw: "x,\ty".into(),
+                    context: Some("ip,port".into()),
                 }]
             } else {
                 vec![]
             },
             at: observed,
+            release_quarantine: vec![],
         }
     };
     store.commit_feed_batch(&batch(0..300, 300, false, observed)).await.unwrap();
@@ -290,6 +292,27 @@ async fn feed_batches_commit_with_their_progress_and_list_by_filters(store: &Sto
 
     let q = store.quarantine_page(Some("scan"), None, 10).await.unwrap();
     assert_eq!((q.len(), q[0].line, q[0].raw.as_str()), (1, 42, "x,\ty"));
+    assert_eq!(q[0].context.as_deref(), Some("ip,port"));
+    assert_eq!(store.quarantine_of_feed("scan", 0, 10).await.unwrap(), q);
+    assert!(store.quarantine_of_feed("scan", q[0].id, 10).await.unwrap().is_empty());
+    store.requarantine(q[0].id, "pipeline.record", "still bad").await.unwrap();
+    assert_eq!(store.quarantine_of_feed("scan", 0, 10).await.unwrap()[0].reason, "still bad");
+    // A re-run releases the record with its events in one transaction, once: a second
+    // release (a concurrent re-run) fails whole and stores nothing.
+    let release = crate::FeedBatch {
+        rows_committed: 0,
+        done: false,
+        release_quarantine: vec![q[0].id],
+        ..batch(500..501, 0, false, t(2026, 3, 2))
+    };
+    store.commit_feed_batch(&release).await.unwrap();
+    assert!(store.quarantine_page(Some("scan"), None, 10).await.unwrap().is_empty());
+    assert_eq!(store.counts().await.unwrap().events, 501);
+    let f = store.feed_file("scan", "ab12").await.unwrap().unwrap();
+    assert_eq!((f.state, f.rows_committed), (crate::FeedFileState::Done, 501), "the file's progress stays");
+    let err = store.commit_feed_batch(&release).await.unwrap_err();
+    assert!(matches!(err, crate::StorageError::Conflict(_)), "{err}");
+    assert_eq!(store.counts().await.unwrap().events, 501);
 
     let run = crate::FeedRunRecord {
         id: 0,

@@ -131,6 +131,12 @@ impl ExtraKey {
         Ok(Self(key.into()))
     }
 
+    /// A key the crate's own code names (a constant known to be valid), without the check.
+    pub(crate) fn constant(key: &'static str) -> Self {
+        debug_assert!(Self::new(key).is_ok(), "{key:?} is a valid extra key");
+        Self(key.into())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -396,6 +402,13 @@ impl Event {
                 self.set_stored_extra(k, v);
             }
         }
+    }
+
+    /// Sets `extra.<key>` to text, copied into the event's text buffer (no allocation of its
+    /// own once the buffer has room): for experts that set the same keys on every event.
+    pub(crate) fn set_extra_text(&mut self, key: &ExtraKey, text: &str) {
+        let value = self.store_extra_text(text);
+        self.set_stored_extra(key, value);
     }
 
     /// Sets `extra.<key>` to a value stored by [`Event::store_extra_text`].

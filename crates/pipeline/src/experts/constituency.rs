@@ -8,10 +8,11 @@
 
 use super::{Expert, ExpertResources, ExpertSpec, Host, Verdict, url_host};
 use crate::error::PipelineError;
-use crate::event::Event;
+use crate::event::{Event, ExtraKey};
 use cirtkit_domain::{Asn, ConstituencyIndex, DomainName, LookupMatch, MatchedBy, OrganisationId};
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 pub(crate) static SPECS: &[ExpertSpec] = &[ExpertSpec {
@@ -47,6 +48,27 @@ pub struct ConstituencyExpert {
     names: Arc<HashMap<OrganisationId, Arc<str>>>,
     overwrite: bool,
     by_asn: bool,
+    /// The keys, checked once, and a buffer for what matched: an owned event costs no
+    /// allocation of the expert's own.
+    keys: Keys,
+    matched: String,
+}
+
+#[derive(Debug)]
+struct Keys {
+    id: ExtraKey,
+    name: ExtraKey,
+    matched: ExtraKey,
+}
+
+impl Keys {
+    fn new() -> Self {
+        Self {
+            id: ExtraKey::constant(ORGANISATION_ID),
+            name: ExtraKey::constant(ORGANISATION),
+            matched: ExtraKey::constant(ORGANISATION_MATCH),
+        }
+    }
 }
 
 fn build_constituency(
@@ -58,17 +80,15 @@ fn build_constituency(
         .constituency
         .clone()
         .ok_or_else(|| super::config("constituency", "the constituency index is not loaded"))?;
-    Ok(Box::new(ConstituencyExpert {
-        index,
-        names: resources.organisation_names.clone(),
-        overwrite: o.overwrite,
-        by_asn: o.by_asn,
-    }))
+    let mut expert = ConstituencyExpert::new(index, resources.organisation_names.clone());
+    expert.overwrite = o.overwrite;
+    expert.by_asn = o.by_asn;
+    Ok(Box::new(expert))
 }
 
 impl ConstituencyExpert {
     pub fn new(index: Arc<ConstituencyIndex>, names: Arc<HashMap<OrganisationId, Arc<str>>>) -> Self {
-        Self { index, names, overwrite: false, by_asn: true }
+        Self { index, names, overwrite: false, by_asn: true, keys: Keys::new(), matched: String::new() }
     }
 
     fn owner(&self, event: &Event) -> Option<LookupMatch> {
@@ -107,18 +127,17 @@ impl Expert for ConstituencyExpert {
         let Some(found) = self.owner(event) else {
             return Verdict::Keep;
         };
-        let matched = match &found.matched_by {
-            MatchedBy::Netblock(n) => format!("netblock {n}"),
-            MatchedBy::Domain(d) => format!("domain {d}"),
-            MatchedBy::Asn(a) => format!("asn {a}"),
+        self.matched.clear();
+        // Writing to a String cannot fail.
+        let _ = match &found.matched_by {
+            MatchedBy::Netblock(n) => write!(self.matched, "netblock {n}"),
+            MatchedBy::Domain(d) => write!(self.matched, "domain {d}"),
+            MatchedBy::Asn(a) => write!(self.matched, "asn {a}"),
         };
-        // Keys are constants that `set_extra` accepts; it refuses only bad keys.
-        let _ = event.set_extra(ORGANISATION_ID, found.organisation.0.into());
-        let _ = event.set_extra(ORGANISATION_MATCH, matched.into());
+        event.set_extra_key(&self.keys.id, found.organisation.0.into());
+        event.set_extra_text(&self.keys.matched, &self.matched);
         match self.names.get(&found.organisation) {
-            Some(name) => {
-                let _ = event.set_extra(ORGANISATION, (**name).into());
-            }
+            Some(name) => event.set_extra_text(&self.keys.name, name),
             None => {
                 event.remove_extra(ORGANISATION);
             }

@@ -183,7 +183,7 @@ impl DedupWindow {
 /// Which time places an event in the window.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-enum TimeBasis {
+pub enum TimeBasis {
     /// `time.observation` (when cirtkit took the event in); the clock when absent.
     #[default]
     Observation,
@@ -233,7 +233,14 @@ impl std::fmt::Debug for DedupExpert {
 }
 
 fn build_dedup(options: &serde_json::Value, resources: &ExpertResources) -> Result<Box<dyn Expert>, PipelineError> {
-    let o: DedupOptions = super::options("dedup", options)?;
+    Ok(Box::new(DedupExpert::from_options(options, resources)?))
+}
+
+impl DedupExpert {
+    /// The expert as its options declare it (`null` for the defaults), as a value of its own
+    /// type: the feed runtime keeps it apart from the other experts, to save its window.
+    pub fn from_options(options: &serde_json::Value, resources: &ExpertResources) -> Result<Self, PipelineError> {
+        let o: DedupOptions = super::options("dedup", options)?;
     let seconds = i64::try_from(o.window_seconds)
         .ok()
         .filter(|s| (1..=366 * 86_400).contains(s))
@@ -247,7 +254,8 @@ fn build_dedup(options: &serde_json::Value, resources: &ExpertResources) -> Resu
     expert.window = DedupWindow::new(Duration::seconds(seconds), o.max_entries);
     expert.key = key;
     expert.time = o.time;
-    Ok(Box::new(expert))
+    Ok(expert)
+    }
 }
 
 impl DedupExpert {
@@ -268,6 +276,22 @@ impl DedupExpert {
     /// To restore saved entries.
     pub fn window_mut(&mut self) -> &mut DedupWindow {
         &mut self.window
+    }
+
+    /// Which time places an event in the window.
+    pub fn time_basis(&self) -> TimeBasis {
+        self.time
+    }
+
+    /// The event's deduplication key, by the expert's key fields.
+    pub fn hash(&self, event: &Event) -> u64 {
+        event.dedup_hash(&self.key)
+    }
+
+    /// Whether the key was seen within the window before `at`; remembered either way. With
+    /// [`DedupExpert::hash`], what `process` does, for a runtime that keeps the key it hashed.
+    pub fn check(&mut self, hash: u64, at: DateTime<Utc>) -> bool {
+        self.window.check(hash, at)
     }
 }
 

@@ -31,9 +31,10 @@ pub use asn::{AsnExpert, AsnMatch, AsnTable};
 pub use bogons::{BogonCategory, BogonExpert, bogon};
 pub use chain::{CountersSnapshot, DroppedEvent, ExpertChain, ExpertCounters};
 pub use constituency::ConstituencyExpert;
-pub use dedup::{DedupExpert, DedupWindow};
+pub use dedup::{DedupExpert, DedupWindow, TimeBasis};
 pub use geoip::{GeoIpExpert, GeoLocation, GeoLookup, MmdbGeo};
 pub use prefix::PrefixMap;
+pub use rsit::RsitCheck;
 pub use rules::RuleFilter;
 pub use sanitise::SanitiserExpert;
 pub use warninglist::{WarningList, WarningListExpert, WarningListKind};
@@ -163,7 +164,7 @@ macro_rules! experts {
     };
 }
 
-experts!(sanitise, bogons, warninglist, rules, asn, constituency, geoip, dedup);
+experts!(sanitise, rsit, bogons, warninglist, rules, asn, constituency, geoip, dedup);
 
 /// Every registered expert.
 pub fn experts() -> impl Iterator<Item = &'static ExpertSpec> {
@@ -259,7 +260,7 @@ mod tests {
             }
         }
         let err = expert_for("nope", &serde_json::Value::Null, &resources).err().unwrap();
-        assert!(err.to_string().contains("known experts: sanitise, bogons"), "{err}");
+        assert!(err.to_string().contains("known experts: sanitise, rsit, bogons"), "{err}");
         let err = expert_for("dedup", &serde_json::json!({"windw": 5}), &resources).err().unwrap();
         assert_eq!(err.code(), "pipeline.expert_config");
     }

@@ -65,6 +65,8 @@ impl Parser for CertEu {
         if !parse::next_record(&mut reader, &mut record)? {
             return Ok(());
         }
+        // The header line, as quarantined records keep it (to be parsed again on their own).
+        let header_line = String::from_utf8_lossy(&parse::record_raw(&record, b',')).into_owned();
         let header: Vec<String> = record.iter().map(|h| String::from_utf8_lossy(h).trim().to_ascii_lowercase()).collect();
         let targets: Vec<Option<Field>> =
             header.iter().map(|h| COLUMNS.iter().find(|(c, _)| c == h).map(|(_, f)| *f)).collect();
@@ -92,7 +94,7 @@ impl Parser for CertEu {
                 e.set_raw(&raw);
                 Ok(Some(e))
             });
-            parse::emit(ctx, sink, line, &raw, result);
+            parse::emit_in(ctx, sink, line, &raw, Some(&header_line), result);
         }
         Ok(())
     }

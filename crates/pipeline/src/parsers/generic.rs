@@ -219,6 +219,8 @@ impl Parser for GenericCsv {
         let mut record = csv::ByteRecord::new();
         let mut cols: Option<Vec<(Target, String)>> = (!self.columns.is_empty()).then(|| self.columns.clone());
         let mut skip = self.options.skip_header;
+        // The header line, as quarantined records keep it (to be parsed again on their own).
+        let mut header: Option<String> = None;
         while parse::next_record(&mut reader, &mut record)? {
             // Comments may follow blanks or empty leading cells.
             let text = record.as_slice();
@@ -236,10 +238,12 @@ impl Parser for GenericCsv {
                     mapped.push((t, h));
                 }
                 cols = Some(mapped);
+                header = Some(String::from_utf8_lossy(&raw).into_owned());
                 continue;
             };
             if skip {
                 skip = false;
+                header = Some(String::from_utf8_lossy(&raw).into_owned());
                 continue;
             }
             let result = parse::field_strs(&record).and_then(|row| {
@@ -249,7 +253,7 @@ impl Parser for GenericCsv {
                     e
                 }))
             });
-            parse::emit(ctx, sink, line, &raw, result);
+            parse::emit_in(ctx, sink, line, &raw, header.as_deref(), result);
         }
         Ok(())
     }

@@ -237,6 +237,7 @@ async fn store_events(w: &World, feed: &str, events: Vec<TestEvent>, done: bool)
         blocks: packer.take(),
         quarantined: vec![],
         at: now,
+        release_quarantine: vec![],
     };
     store.commit_feed_batch(&batch).await.unwrap();
 }

@@ -1,11 +1,11 @@
 //! `/api/v1/events`: stored feed events, filtered and paged like incidents; and the feed runs
-//! and quarantine behind the feed status page.
+//! and quarantine behind the feed status page, and re-running a feed's quarantine.
 
 use super::{Caller, Page, ParseField, time, time_opt};
 use crate::{ApiError, WebState};
 use axum::{
     Json,
-    extract::{Query, State},
+    extract::{Path, Query, State},
 };
 use cirtkit_domain::OrganisationId;
 use cirtkit_pipeline::{ClassificationType, Taxonomy};
@@ -279,4 +279,61 @@ pub async fn quarantine(
         .quarantine(&caller, params.feed.as_deref(), params.cursor.as_deref(), super::limit(params.limit)?)
         .await?;
     Ok(Json(Page { items: page.items.into_iter().map(QuarantinedOut::from).collect(), next: page.next }))
+}
+
+/// What a quarantine re-run did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RerunOut {
+    pub feed: String,
+    /// Quarantined records looked at.
+    pub records: u64,
+    /// Records that now parse: they left the quarantine.
+    pub released: u64,
+    /// Records that still fail: they stay, with the reason found now.
+    pub still_quarantined: u64,
+    /// Records that cannot be parsed on their own (cut at 4 KiB, or kept without text): left as they are.
+    pub not_reparsable: u64,
+    /// Events of the released records that were stored.
+    pub stored: u64,
+    /// Events of the released records that deduplication dropped.
+    pub duplicates: u64,
+    /// Events of the released records an expert dropped, by drop code (`expert.bogon`).
+    pub dropped_by: std::collections::BTreeMap<String, u64>,
+}
+
+impl From<cirtkit_service::RerunReport> for RerunOut {
+    fn from(r: cirtkit_service::RerunReport) -> RerunOut {
+        RerunOut {
+            feed: r.feed,
+            records: r.records,
+            released: r.released,
+            still_quarantined: r.still_quarantined,
+            not_reparsable: r.not_reparsable,
+            stored: r.stored,
+            duplicates: r.duplicates,
+            dropped_by: r.dropped_by,
+        }
+    }
+}
+
+/// Parses the feed's quarantined records again with its current declaration (after its options
+/// were fixed in cirtkit.toml): those that now parse go through the feed's experts and
+/// deduplication, are stored and leave the quarantine; the others stay, with their new reason.
+/// For admins, coordinators and analysts.
+#[utoipa::path(operation_id = "rerun_quarantine", post, path = "/api/v1/feeds/{feed}/quarantine/rerun", tag = "events",
+    params(("feed" = String, Path, description = "The feed's name, as declared")),
+    responses(
+        (status = 200, description = "What the re-run did", body = RerunOut),
+        (status = 403, description = "The caller may not re-run feeds"),
+        (status = 404, description = "No feed is declared with this name"),
+        (status = 409, description = "A re-run of this feed is under way, or its declaration cannot be used as it is"),
+    ),
+    security(("bearer" = [])))]
+pub async fn rerun_quarantine(
+    State(state): State<WebState>,
+    Caller(caller): Caller,
+    Path(feed): Path<String>,
+) -> Result<Json<RerunOut>, ApiError> {
+    let report = state.services().rerun_quarantine(&caller, &feed).await?;
+    Ok(Json(RerunOut::from(report)))
 }

@@ -76,6 +76,7 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/api/v1/events", get(events::list))
         .route("/api/v1/feeds/runs", get(events::runs))
         .route("/api/v1/feeds/quarantine", get(events::quarantine))
+        .route("/api/v1/feeds/{feed}/quarantine/rerun", post(events::rerun_quarantine))
         .route("/api/v1/lookup", get(constituency::lookup))
         .route("/api/v1/organisations", get(constituency::list).post(constituency::create))
         .route("/api/v1/organisations/{id}", get(constituency::read).put(constituency::update))
@@ -102,7 +103,7 @@ pub(crate) fn routes() -> Router<WebState> {
         incidents::search_observable, constituency::lookup, constituency::list, constituency::create,
         constituency::read, constituency::update, accounts::list_users, accounts::create_user, accounts::read_user, accounts::update_user, accounts::set_password,
         accounts::list_tokens, accounts::create_token, accounts::revoke_token,
-        events::list, events::runs, events::quarantine,
+        events::list, events::runs, events::quarantine, events::rerun_quarantine,
     ),
     components(schemas(error::ErrorBody)),
     modifiers(&BearerAuth),

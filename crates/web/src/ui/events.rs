@@ -273,6 +273,10 @@ struct FeedsPage {
     runs: Vec<RunRow>,
     quarantine: Vec<QuarantineRow>,
     next: Option<String>,
+    /// The feed whose quarantine the viewer may re-run from here (a declared feed, chosen).
+    rerun: Option<String>,
+    /// What the last re-run did.
+    notice: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -280,6 +284,35 @@ pub(crate) struct FeedsQuery {
     #[serde(default)]
     feed: String,
     cursor: Option<String>,
+    /// After a re-run (see [`rerun_quarantine`]): what it did.
+    released: Option<u64>,
+    stored: Option<u64>,
+    kept: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RerunForm {
+    csrf: String,
+    feed: String,
+}
+
+/// `POST /feeds/rerun`: parses a feed's quarantined records again with its current
+/// declaration, then shows the feed with what the re-run did.
+pub(crate) async fn rerun_quarantine(
+    State(state): State<WebState>,
+    viewer: Viewer,
+    Form(form): Form<RerunForm>,
+) -> Result<Response, Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let feed = form.feed.trim();
+    let r = state.services().rerun_quarantine(&viewer.principal, feed).await.or_page(&viewer)?;
+    Ok(super::see_other(&format!(
+        "/feeds?feed={}&released={}&stored={}&kept={}",
+        url_encode(feed),
+        r.released,
+        r.stored,
+        r.still_quarantined + r.not_reparsable
+    )))
 }
 
 /// `GET /feeds`: the latest runs and the quarantine, of all feeds or one.
@@ -294,6 +327,15 @@ pub(crate) async fn feeds(
     let runs = services.feed_runs(&viewer.principal, feed, 50).await.or_page(&viewer)?;
     let quarantine = services.quarantine(&viewer.principal, feed, q.cursor.as_deref(), 50).await.or_page(&viewer)?;
     let next = quarantine.next.map(|c| format!("/feeds?feed={}&cursor={}", url_encode(&q.feed), url_encode(&c)));
+    let may_rerun = viewer.principal.role().allows(cirtkit_domain::Permission::EditIncidents);
+    let rerun = feed.filter(|f| may_rerun && services.feed_names().iter().any(|n| n == f)).map(str::to_owned);
+    let notice = match (q.released, q.stored, q.kept) {
+        (Some(released), Some(stored), Some(kept)) => Some(t.args(
+            "feeds-rerun-done",
+            &[("released", released.to_string()), ("stored", stored.to_string()), ("kept", kept.to_string())],
+        )),
+        _ => None,
+    };
     let page = FeedsPage {
         c: Chrome::new(&viewer, "feeds", t.get("nav-feeds")),
         feed: q.feed.clone(),
@@ -328,6 +370,8 @@ pub(crate) async fn feeds(
             })
             .collect(),
         next,
+        rerun,
+        notice,
     };
     Ok(render(&page))
 }

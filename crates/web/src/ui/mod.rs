@@ -60,6 +60,7 @@ pub(crate) fn routes() -> Router<WebState> {
         .route("/events", get(events::list))
         .route("/events/incident", post(events::open_incident))
         .route("/feeds", get(events::feeds))
+        .route("/feeds/rerun", post(events::rerun_quarantine))
         .route("/organisations", get(organisations::list))
         .route("/organisations/{id}", get(organisations::page))
         .route("/admin/users", get(admin::users).post(admin::create_user))

@@ -483,3 +483,83 @@ async fn the_pages_authorisation_matrix() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// A feed's quarantine, filled under a wrong option and re-run from the Feeds page once the
+/// option is fixed: only those who handle incidents get the form and may post it, with the
+/// session's token; the records then leave the quarantine and their events are stored.
+#[tokio::test]
+async fn a_feeds_quarantine_is_rerun_from_the_feeds_page() {
+    use cirtkit_service::feeds::{FeedSpec, RunOptions, collect::Input, run_feed};
+    let s = site().await;
+    let op = Principal::Operator("test".into());
+    let bank = cirtkit_domain::NewOrganisation {
+        name: "Bank".into(),
+        sector: cirtkit_domain::Sector::Finance,
+        country: "TN".parse().unwrap(),
+        languages: vec![],
+        contacts: vec![],
+        netblocks: vec!["198.51.100.0/24".parse().unwrap()],
+        asns: vec![],
+        domains: vec![],
+    };
+    s.services.import_organisations(&op, vec![bank]).await.unwrap();
+    let bank = s.services.organisations(&op).await.unwrap()[0].id;
+    for (name, role) in [("ali", Role::Analyst), ("aud", Role::Auditor), ("cons", Role::Constituent(bank))] {
+        add_user(&s, name, role, "en").await;
+    }
+    let file = s._dir.path().join("scan.csv");
+    std::fs::write(&file, "ip,port\n192.0.2.1,ssh\n192.0.2.2,telnet\n").unwrap();
+    let mut spec = FeedSpec::one_off("scan", "csv");
+    spec.experts = vec!["dedup".into()];
+    spec.options = serde_json::from_value(serde_json::json!({
+        "header_map": {"ip": "source.ip", "port": "source.port"}, "constant": {"classification.type": "scanner"}
+    }))
+    .unwrap();
+    let run = run_feed(
+        s.services.store(),
+        &spec,
+        s.services.index(),
+        s.services.clock(),
+        vec![Input::file(&file)],
+        &RunOptions::default(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(run.quarantined, 2);
+    spec.options = serde_json::from_value(serde_json::json!({
+        "header_map": {"ip": "source.ip", "port": "extra.service"}, "constant": {"classification.type": "scanner"}
+    }))
+    .unwrap();
+    let run_options: cirtkit_service::RunOptionsFor =
+        std::sync::Arc::new(|_, actor| RunOptions { actor, ..RunOptions::default() });
+    s.services.set_feeds(cirtkit_service::FeedSetup { feeds: vec![spec], run_options });
+
+    let (aud, aud_csrf) = sign_in(&s, "aud").await;
+    let shown = call(&s.app, page("/feeds?feed=scan", &aud)).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(!shown.body.contains("action=\"/feeds/rerun\""), "an auditor gets no re-run form");
+    let refused = call(&s.app, form("/feeds/rerun", &aud, &format!("csrf={aud_csrf}&feed=scan"))).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let (cons, cons_csrf) = sign_in(&s, "cons").await;
+    let refused = call(&s.app, form("/feeds/rerun", &cons, &format!("csrf={cons_csrf}&feed=scan"))).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let (ali, csrf) = sign_in(&s, "ali").await;
+    let shown = call(&s.app, page("/feeds?feed=scan", &ali)).await;
+    assert!(shown.body.contains("action=\"/feeds/rerun\""), "{}", shown.body);
+    assert!(shown.body.contains("Re-run the quarantine of"));
+    let without = call(&s.app, form("/feeds/rerun", &ali, "csrf=0000&feed=scan")).await;
+    assert_eq!(without.status, StatusCode::FORBIDDEN, "no session token, no re-run");
+    let unknown = call(&s.app, form("/feeds/rerun", &ali, &format!("csrf={csrf}&feed=nope"))).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(unknown.body.contains("declared: scan"), "{}", unknown.body);
+    let done = call(&s.app, form("/feeds/rerun", &ali, &format!("csrf={csrf}&feed=scan"))).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let to = done.headers[header::LOCATION].to_str().unwrap().to_owned();
+    assert_eq!(to, "/feeds?feed=scan&released=2&stored=2&kept=0");
+    let after = call(&s.app, page(&to, &ali)).await;
+    assert!(after.body.contains("records left the quarantine"), "{}", after.body);
+    assert!(after.body.contains("Nothing quarantined."));
+    assert_eq!(s.services.store().counts().await.unwrap().events, 2);
+}

@@ -443,6 +443,8 @@ impl Parser for ShadowserverParser {
         if !records.next_record()? {
             return Ok(());
         }
+        // The header line, as quarantined records keep it (to be parsed again on their own).
+        let header_line = String::from_utf8_lossy(records.raw()).into_owned();
         let header: Vec<String> = (0..records.len())
             .filter_map(|i| records.field(i))
             .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_owned())
@@ -474,7 +476,7 @@ impl Parser for ShadowserverParser {
                 e.set_raw(records.raw());
                 Ok(Some(e))
             });
-            parse::emit(ctx, sink, records.record_line(), records.raw(), result);
+            parse::emit_in(ctx, sink, records.record_line(), records.raw(), Some(&header_line), result);
         }
         Ok(())
     }
