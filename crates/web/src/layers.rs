@@ -257,6 +257,9 @@ mod tests {
             .with_max_level(Level::INFO)
             .finish();
         let _guard = tracing::subscriber::set_default(subscriber);
+        // Another test's thread, with no subscriber, may have met a span's call site first and
+        // cached "nobody listens" for it: have every call site ask again.
+        tracing::callsite::rebuild_interest_cache();
 
         let request =
             |uri: &str, id: &str| Request::builder().uri(uri).header("x-request-id", id).body(Body::empty()).unwrap();

@@ -4,8 +4,9 @@
 -- An event's JSON and raw record now live in `event_blocks` (up to 256 events of one batch,
 -- LZ4-compressed); the row keeps what lists filter on and (block_id, slot). Rows written
 -- before keep their `payload` and no block. `dedup_seen` repeated every stored event's hash in
--- a second table with a random key; the window is now read from `events` through the index on
--- (time_observation, dedup_hash), which grows at its end as events come in.
+-- a second table with a random key (each batch touched pages all over it); the window is now
+-- read from `events` through the index on time_observation, which grows at its end as events
+-- come in (equal times in rowid order), and the rows it points to are near one another.
 
 CREATE TABLE event_blocks (
     id      INTEGER PRIMARY KEY,
@@ -39,7 +40,7 @@ SELECT id, feed, time_observation, time_source, classification_type, taxonomy, s
 DROP TABLE events;
 ALTER TABLE events_v8 RENAME TO events;
 CREATE INDEX events_source_ip ON events (source_ip) WHERE source_ip IS NOT NULL;
-CREATE INDEX events_observation_dedup ON events (time_observation, dedup_hash);
+CREATE INDEX events_time_observation ON events (time_observation);
 CREATE INDEX events_organisation ON events (organisation_id, id) WHERE organisation_id IS NOT NULL;
 
 DROP TABLE dedup_seen;
