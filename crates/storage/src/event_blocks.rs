@@ -263,4 +263,34 @@ mod tests {
         }
         assert!(OpenBlock::open(&good).is_ok());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_events_come_back_as_they_went_in(
+            events in proptest::collection::vec(
+                ("\\PC{0,40}", proptest::option::of(proptest::collection::vec(proptest::num::u8::ANY, 0..40))),
+                0..600,
+            )
+        ) {
+            let mut p = EventPacker::new();
+            let at: Vec<(u32, u32)> = events.iter().map(|(j, r)| p.push(j, r.as_deref())).collect();
+            let blocks = p.take();
+            let open: Vec<OpenBlock> = blocks.iter().map(|b| OpenBlock::open(&b.data).unwrap()).collect();
+            proptest::prop_assert_eq!(open.iter().map(OpenBlock::len).sum::<usize>(), events.len());
+            for ((block, slot), (json, raw)) in at.iter().zip(&events) {
+                let b = &open[*block as usize];
+                proptest::prop_assert_eq!(b.json(*slot as usize), Some(json.as_str()));
+                proptest::prop_assert_eq!(b.raw(*slot as usize), raw.as_deref());
+            }
+        }
+
+        #[test]
+        fn any_bytes_open_or_are_refused(data in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            // Damage anywhere is an error, never a panic or a huge allocation.
+            let _ = OpenBlock::open(&data);
+            let mut framed = (data.len() as u32).to_le_bytes().to_vec();
+            framed.extend_from_slice(&data);
+            let _ = OpenBlock::open(&framed);
+        }
+    }
 }
