@@ -313,6 +313,15 @@ fn bench_config(overrides: &Overrides) -> Result<Config> {
 
 /// `cirtkit bench pipeline`: a generated Shadowserver report through the whole feed path.
 pub async fn pipeline(mut overrides: Overrides, args: BenchPipelineArgs) -> Result<ExitCode> {
+    if let Some(path) = &args.write_report {
+        let mut out = std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        );
+        cirtkit_feeds::synthetic::scan_rdp(args.rows, &mut out).context("cannot write the report")?;
+        std::io::Write::flush(&mut out).context("cannot write the report")?;
+        eprintln!("wrote {} rows to {}", args.rows, path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
     let place = place(&mut overrides, false)?;
     let config = bench_config(&overrides)?;
     let result = measure_pipeline(&config, &args).await;

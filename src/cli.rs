@@ -183,6 +183,11 @@ pub struct BenchPipelineArgs {
     /// Keep the temporary data directory (its path is printed) instead of removing it.
     #[arg(long)]
     pub keep: bool,
+    /// Only write the generated report to FILE and stop (to time another tool, such as
+    /// IntelMQ, on the same file: benches/intelmq/README.md). Name it as Shadowserver names
+    /// its reports, such as 2026-11-20-scan_rdp-xx-geo.csv.
+    #[arg(long, value_name = "FILE")]
+    pub write_report: Option<std::path::PathBuf>,
     /// Print one JSON object instead of lines.
     #[arg(long)]
     pub json: bool,
@@ -251,7 +256,7 @@ pub enum FeedAction {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Records (events and quarantined ones) per transaction.
-        #[arg(long, default_value_t = 5_000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        #[arg(long, default_value_t = 50_000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
         batch_records: u64,
         /// Print one JSON object: {"read", "stored", "duplicates", "quarantined", "seconds", …}.
         #[arg(long)]

@@ -169,7 +169,7 @@ pub async fn load_dedup(store: &Store, spec: &FeedSpec, now: DateTime<Utc>) -> R
     let resources = FeedResources::new(Arc::new(ManualClock::new(now)), Arc::default());
     let Some(mut dedup) = crate::expert::build_dedup(spec, &resources)? else { return Ok(None) };
     let window = dedup.window().window();
-    let seen = store.dedup_window(now - window).await?;
+    let seen = store.dedup_window(&spec.name, now - window).await?;
     dedup.window_mut().restore(seen, now);
     Ok(Some(dedup))
 }

@@ -570,18 +570,44 @@ impl Store {
         Ok(())
     }
 
-    /// The deduplication window: the key of every event observed at or after `since`, with
-    /// when (oldest first, so that a key stored twice ends with its latest time).
-    pub async fn dedup_window(&self, since: DateTime<Utc>) -> Result<Vec<(u64, DateTime<Utc>)>> {
-        let rows: Vec<(i64, DateTime<Utc>)> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT dedup_hash, time_observation FROM events WHERE time_observation >= $1 ORDER BY time_observation",
-            )
-            .bind(stored_time(since))
-            .fetch_all(pool)
-            .await?
-        });
-        Ok(rows.into_iter().map(|(h, t)| (hash_u64(h), t)).collect())
+    /// A feed's deduplication window: the key of every event of `feed` observed at or after
+    /// `since`, with when (oldest first, so that a key stored twice ends with its latest time).
+    /// Keys of other feeds are left out: a key hashes `feed.name`, so they could never match.
+    pub async fn dedup_window(&self, feed: &str, since: DateTime<Utc>) -> Result<Vec<(u64, DateTime<Utc>)>> {
+        use futures_util::TryStreamExt;
+        let sql = "SELECT dedup_hash, time_observation FROM events WHERE feed = $1 AND time_observation >= $2 \
+                   ORDER BY time_observation";
+        // Streamed, not held as rows: a window can hold millions of keys.
+        let mut out = Vec::new();
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                // The events of a file share their observation time: parse each text once.
+                let mut last: Option<(String, DateTime<Utc>)> = None;
+                let mut rows = sqlx::query(sql).bind(feed).bind(stored_time(since)).fetch(pool);
+                while let Some(r) = rows.try_next().await? {
+                    let hash: i64 = r.try_get(0)?;
+                    let text: &str = r.try_get(1)?;
+                    let at = match &last {
+                        Some((seen, at)) if seen == text => *at,
+                        _ => {
+                            let at = DateTime::parse_from_rfc3339(text)
+                                .map_err(|e| StorageError::corrupt(format!("event time {text:?}: {e}")))?
+                                .with_timezone(&Utc);
+                            last = Some((text.to_owned(), at));
+                            at
+                        }
+                    };
+                    out.push((hash_u64(hash), at));
+                }
+            }
+            Backend::Postgres(pool) => {
+                let mut rows = sqlx::query(sql).bind(feed).bind(stored_time(since)).fetch(pool);
+                while let Some(r) = rows.try_next().await? {
+                    out.push((hash_u64(r.try_get(0)?), r.try_get(1)?));
+                }
+            }
+        }
+        Ok(out)
     }
 
     pub(crate) fn event_select(&self) -> &'static str {

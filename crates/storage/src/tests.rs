@@ -239,12 +239,13 @@ async fn feed_batches_commit_with_their_progress_and_list_by_filters(store: &Sto
     assert_eq!((f.state, f.rows_committed), (crate::FeedFileState::Done, 501));
     assert_eq!(store.counts().await.unwrap().events, 500);
 
-    let window = store.dedup_window(t(2026, 3, 2)).await.unwrap();
+    let window = store.dedup_window("scan", t(2026, 3, 2)).await.unwrap();
     assert_eq!(window.len(), 200);
     assert!(window.iter().all(|(h, _)| *h >= u64::MAX - 500), "hashes read back as u64");
-    let all_window = store.dedup_window(t(2020, 1, 1)).await.unwrap();
+    let all_window = store.dedup_window("scan", t(2020, 1, 1)).await.unwrap();
     assert_eq!(all_window.len(), 500);
     assert!(all_window.windows(2).all(|w| w[0].1 <= w[1].1), "oldest first: the latest time of a key wins");
+    assert!(store.dedup_window("other", t(2020, 1, 1)).await.unwrap().is_empty(), "another feed's keys stay out");
 
     let page =
         |q: crate::EventQuery| async move { store.events_page(&crate::EventQuery { limit: 1000, ..q }).await.unwrap() };

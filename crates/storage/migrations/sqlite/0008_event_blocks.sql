@@ -5,8 +5,9 @@
 -- LZ4-compressed); the row keeps what lists filter on and (block_id, slot). Rows written
 -- before keep their `payload` and no block. `dedup_seen` repeated every stored event's hash in
 -- a second table with a random key (each batch touched pages all over it); the window is now
--- read from `events` through the index on time_observation, which grows at its end as events
--- come in (equal times in rowid order), and the rows it points to are near one another.
+-- read from `events` through the index on (feed, time_observation), which grows at the end of
+-- each feed's range as events come in (equal times in rowid order), and the rows it points to
+-- are near one another. It replaces the index on time_observation alone.
 
 CREATE TABLE event_blocks (
     id      INTEGER PRIMARY KEY,
@@ -40,7 +41,7 @@ SELECT id, feed, time_observation, time_source, classification_type, taxonomy, s
 DROP TABLE events;
 ALTER TABLE events_v8 RENAME TO events;
 CREATE INDEX events_source_ip ON events (source_ip) WHERE source_ip IS NOT NULL;
-CREATE INDEX events_time_observation ON events (time_observation);
+CREATE INDEX events_feed_time ON events (feed, time_observation);
 CREATE INDEX events_organisation ON events (organisation_id, id) WHERE organisation_id IS NOT NULL;
 
 DROP TABLE dedup_seen;
