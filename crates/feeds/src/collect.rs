@@ -12,7 +12,6 @@ use crate::spec::{CollectorSpec, FeedSpec, matches_pattern};
 use crate::{FeedError, Result};
 use cirtkit_domain::{Clock, ConstituencyIndex};
 use cirtkit_storage::{FeedRunRecord, Store};
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -214,20 +213,7 @@ pub async fn run_collected(
 /// Records (and audits) a run that read nothing because its source had not changed.
 async fn record_not_modified(store: &Store, spec: &FeedSpec, clock: &dyn Clock, actor: &str) -> Result<RunReport> {
     let now = clock.now();
-    let mut report = RunReport {
-        feed: spec.name.clone(),
-        run_id: 0,
-        files: Vec::new(),
-        read: 0,
-        stored: 0,
-        duplicates: 0,
-        dropped: 0,
-        quarantined: 0,
-        dropped_by: BTreeMap::new(),
-        stages: Vec::new(),
-        seconds: 0.0,
-        error: None,
-    };
+    let mut report = RunReport::empty(&spec.name);
     let record = FeedRunRecord {
         id: 0,
         feed: spec.name.clone(),

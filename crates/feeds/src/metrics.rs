@@ -216,20 +216,7 @@ mod tests {
     }
 
     fn report(stages: Vec<StageCounts>, seconds: f64) -> RunReport {
-        RunReport {
-            feed: "f".into(),
-            run_id: 1,
-            files: Vec::new(),
-            read: 0,
-            stored: 0,
-            duplicates: 0,
-            dropped: 0,
-            quarantined: 0,
-            dropped_by: Default::default(),
-            stages,
-            seconds,
-            error: None,
-        }
+        RunReport { run_id: 1, stages, seconds, ..RunReport::empty("f") }
     }
 
     #[tokio::test]

@@ -14,12 +14,12 @@
 //! Two re-runs of a feed at once (on one node or several) cannot store a record's events twice:
 //! the batch that stores them removes the records, and fails whole if one is gone already.
 
-use crate::expert::{Expert, FeedResources, Verdict, organisation_of};
+use crate::expert::{Expert, FeedResources, Verdict};
 use crate::run::{RunOptions, build_experts, feed_resources, load_dedup, parser_of};
 use crate::spec::FeedSpec;
 use crate::{FeedError, Result};
 use chrono::{DateTime, Utc};
-use cirtkit_domain::{Clock, ConstituencyIndex, OrganisationId};
+use cirtkit_domain::{Clock, ConstituencyIndex};
 use cirtkit_pipeline::experts::DedupExpert;
 use cirtkit_pipeline::{Collected, DedupKey, Event, FeedMeta, ParseContext, Parser, Quarantined};
 use cirtkit_storage::{EventPacker, FeedBatch, NewEvent, QuarantineRecord, Store};
@@ -84,25 +84,6 @@ fn reparse(parser: &dyn Parser, spec: &FeedSpec, record: &QuarantineRecord) -> O
     }
 }
 
-/// The stored form of an event that went through the experts: as a run stores it.
-fn stored_event(packer: &mut EventPacker, event: &Event, at: DateTime<Utc>, hash: u64) -> NewEvent {
-    let mut json = String::with_capacity(1024);
-    event.write_json(&mut json, false);
-    let (block, slot) = packer.push(&json, event.raw());
-    NewEvent {
-        time_observation: at,
-        time_source: event.time_source(),
-        classification_type: event.classification_type().map(|t| t.as_str()),
-        taxonomy: event.taxonomy().map(|t| t.as_str()),
-        source_ip: event.source_ip(),
-        source_asn: event.source_asn(),
-        organisation: organisation_of(event).map(OrganisationId),
-        dedup_hash: hash,
-        block,
-        slot,
-    }
-}
-
 /// The experts and the window of a re-run, applied to a released record's events.
 struct Chain {
     experts: Vec<Box<dyn Expert>>,
@@ -137,7 +118,7 @@ impl Chain {
             None => event.dedup_hash(&self.default_key),
         };
         report.stored += 1;
-        Some(stored_event(packer, &event, at, hash))
+        Some(crate::run::stored_event(packer, &mut String::new(), &event, at, hash))
     }
 }
 

@@ -140,6 +140,26 @@ pub struct RunReport {
     pub error: Option<String>,
 }
 
+impl RunReport {
+    /// A report of a run of `feed` that has read nothing yet.
+    pub fn empty(feed: &str) -> RunReport {
+        RunReport {
+            feed: feed.to_owned(),
+            run_id: 0,
+            files: Vec::new(),
+            read: 0,
+            stored: 0,
+            duplicates: 0,
+            dropped: 0,
+            quarantined: 0,
+            dropped_by: BTreeMap::new(),
+            stages: Vec::new(),
+            seconds: 0.0,
+            error: None,
+        }
+    }
+}
+
 /// What the feed's experts share for a run: the run's clock (fixed at `now`), the AS table,
 /// the constituency and, when the feed runs `constituency`, the organisations' names.
 pub async fn feed_resources(
@@ -216,20 +236,7 @@ pub async fn run_feed(
         dedup: load_dedup(store, spec, started_at).await?,
         stages: Vec::new(),
     });
-    let mut report = RunReport {
-        feed: spec.name.clone(),
-        run_id: 0,
-        files: Vec::new(),
-        read: 0,
-        stored: 0,
-        duplicates: 0,
-        dropped: 0,
-        quarantined: 0,
-        dropped_by: BTreeMap::new(),
-        stages: Vec::new(),
-        seconds: 0.0,
-        error: None,
-    };
+    let mut report = RunReport::empty(&spec.name);
     let mut files_skipped = 0;
     for input in &inputs {
         let Some(current) = state.take() else { break };
@@ -621,21 +628,8 @@ impl Sink for BatchSink {
             }
             None => event.dedup_hash(&self.default_key),
         };
-        self.json.clear();
-        event.write_json(&mut self.json, false);
-        let (block, slot) = self.packer.push(&self.json, event.raw());
-        self.events.push(NewEvent {
-            time_observation: at,
-            time_source: event.time_source(),
-            classification_type: event.classification_type().map(|t| t.as_str()),
-            taxonomy: event.taxonomy().map(|t| t.as_str()),
-            source_ip: event.source_ip(),
-            source_asn: event.source_asn(),
-            organisation: organisation_of(&event).map(OrganisationId),
-            dedup_hash: hash,
-            block,
-            slot,
-        });
+        let stored = stored_event(&mut self.packer, &mut self.json, &event, at, hash);
+        self.events.push(stored);
         self.maybe_flush();
     }
 
@@ -655,6 +649,32 @@ impl Sink for BatchSink {
             context: record.context,
         });
         self.maybe_flush();
+    }
+}
+
+/// An event as a run stores it: its JSON (written into `json`, a reused buffer) and raw record
+/// packed into the batch's blocks, and the row that points to them.
+pub(crate) fn stored_event(
+    packer: &mut EventPacker,
+    json: &mut String,
+    event: &Event,
+    at: DateTime<Utc>,
+    hash: u64,
+) -> NewEvent {
+    json.clear();
+    event.write_json(json, false);
+    let (block, slot) = packer.push(json, event.raw());
+    NewEvent {
+        time_observation: at,
+        time_source: event.time_source(),
+        classification_type: event.classification_type().map(|t| t.as_str()),
+        taxonomy: event.taxonomy().map(|t| t.as_str()),
+        source_ip: event.source_ip(),
+        source_asn: event.source_asn(),
+        organisation: organisation_of(event).map(OrganisationId),
+        dedup_hash: hash,
+        block,
+        slot,
     }
 }
 
