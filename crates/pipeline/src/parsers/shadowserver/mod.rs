@@ -325,8 +325,8 @@ impl Bound<'_> {
         e.reserve_extra_text(row.text_len() + 64);
         e.put(Field::TimeObservation, Value::Time(ctx.observed));
         let RowScratch { to_extra, extras, recent } = scratch;
-        if recent.len() != self.header.len() {
-            *recent = vec![(String::new(), None); self.header.len()];
+        if recent.len() != self.optional.len() {
+            *recent = vec![(String::new(), None); self.optional.len()];
         }
         to_extra.clear();
         to_extra.resize(self.header.len(), false);
@@ -352,7 +352,7 @@ impl Bound<'_> {
                 (Target::Ignore, _) => {}
             }
         }
-        for (target, i, conv) in &self.optional {
+        for (k, (target, i, conv)) in self.optional.iter().enumerate() {
             let raw = row.get(*i).unwrap_or("");
             if raw.is_empty() && !matches!(conv, Conv::HttpUrl | Conv::CategoryOrDetail) {
                 continue;
@@ -369,8 +369,11 @@ impl Bound<'_> {
                         Converted::Ip(text, ip) => e.add_ip(*f, *ip, text).is_err(),
                         Converted::Cell(text) if matches!(f.kind(), Kind::Text | Kind::Lower | Kind::Upper) => {
                             // Regions, cities, tags repeat from row to row: the value of the
-                            // same text is shared, not sanitised and allocated again.
-                            let (last, value) = &mut recent[*i];
+                            // same text is shared, not sanitised and allocated again. Kept per
+                            // mapping, not per column: one column may feed two fields of different
+                            // kinds (`infection` is a classification identifier and a lower-cased
+                            // malware name).
+                            let (last, value) = &mut recent[k];
                             if last != text {
                                 last.clear();
                                 last.push_str(text);
@@ -420,7 +423,7 @@ struct RowScratch {
     to_extra: Vec<bool>,
     /// The row's `extra.*` values, by slot of [`Bound::keys`], stored in the event already.
     extras: Vec<Option<StoredExtra>>,
-    /// By column: the last text a text field read, and its value (`None`: refused).
+    /// By optional mapping: the last text its text field read, and its value (`None`: refused).
     recent: Vec<(String, Option<Value>)>,
 }
 
@@ -479,5 +482,31 @@ impl Parser for ShadowserverParser {
             parse::emit_in(ctx, sink, records.record_line(), records.raw(), Some(&header_line), result);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Collected, FeedMeta, ParseContext, ingest, parser_for};
+
+    /// One column may feed two fields of different kinds: `infection` is the classification
+    /// identifier as written and the malware name lower-cased, on every row, also when the
+    /// text repeats (found by the `feed_parse` fuzz target: the second field took the first's
+    /// value from the cache of repeated texts).
+    #[test]
+    fn a_column_feeding_two_fields_is_sanitised_for_each() {
+        let parser = parser_for("shadowserver", &serde_json::Value::Null).unwrap();
+        let csv = "timestamp,src_ip,src_port,infection\n\
+                   2026-01-01 00:00:00,192.0.2.1,1234,FREMONT\n\
+                   2026-01-01 00:00:01,192.0.2.2,1235,FREMONT\n";
+        let ctx = ParseContext::with_feed(FeedMeta::default(), chrono::DateTime::UNIX_EPOCH)
+            .with_file_name("2026-01-01-event4_microsoft_sinkhole_http-xx.csv");
+        let mut out = Collected::default();
+        ingest(&*parser, &mut csv.as_bytes(), &ctx, &mut out).unwrap();
+        assert_eq!(out.events.len(), 2, "{:?}", out.quarantined);
+        for e in &out.events {
+            let v: serde_json::Value = serde_json::from_str(&e.to_json_line()).unwrap();
+            assert_eq!((v["classification.identifier"].as_str(), v["malware.name"].as_str()), (Some("FREMONT"), Some("fremont")));
+        }
     }
 }
