@@ -442,8 +442,11 @@ pub(crate) fn sanitize_url(s: &str) -> Result<String, &'static str> {
     if t.len() > 8192 {
         return Err("a URL has at most 8192 characters");
     }
-    let mut url =
-        if t.len() >= 4 && t[..4].eq_ignore_ascii_case("hxxp") { format!("http{}", &t[4..]) } else { t.to_owned() };
+    // `get`: the fifth byte may be inside a character (found by the feed_parse fuzz target).
+    let mut url = match t.get(..4) {
+        Some(p) if p.eq_ignore_ascii_case("hxxp") => format!("http{}", &t[4..]),
+        _ => t.to_owned(),
+    };
     let Some(colon) = url.find("://") else {
         url.insert_str(0, "http://");
         return check_url_host(url, 7);
@@ -471,6 +474,16 @@ fn check_url_host(url: String, start: usize) -> Result<String, &'static str> {
 
 #[cfg(test)]
 mod tests {
+    use super::sanitize_url;
+
+    /// Found by the feed_parse fuzz target (OpenPhish lines): a URL whose fourth byte starts a
+    /// character of several bytes.
+    #[test]
+    fn a_url_with_a_wide_character_early_is_read_not_a_panic() {
+        assert_eq!(sanitize_url("uol\u{fffd}x.example/a").as_deref(), Ok("http://uol\u{fffd}x.example/a"));
+        assert_eq!(sanitize_url("hXxps://example.org/a").as_deref(), Ok("https://example.org/a"));
+    }
+
     use super::*;
 
     #[test]
