@@ -400,4 +400,29 @@ mod tests {
         let e = settings_of(&spec).unwrap_err().to_string();
         assert!(e.contains("collector.password_env") && e.contains("CIRTKIT_TEST_SURELY_UNSET_VARIABLE"), "{e}");
     }
+
+    proptest::proptest! {
+        /// Whatever a mailbox holds: an error or inputs, never a panic, and an input's name
+        /// is a bare file name (it names the input; the spool file's path is ours).
+        #[test]
+        fn any_message_gives_inputs_or_a_reason(
+            body in proptest::collection::vec(proptest::num::u8::ANY, 0..2000),
+            name in "[^\\x00]{0,40}",
+        ) {
+            let mut raw = format!(
+                "From: a@example.org\r\nSubject: r\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+                 --b\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\r\n"
+            )
+            .into_bytes();
+            raw.extend_from_slice(&body);
+            raw.extend_from_slice(b"\r\n--b--\r\n");
+            for message in [&raw[..], &body[..]] {
+                if let Ok(inputs) = extract(message, 1, false, "*", 20) {
+                    for (n, _) in inputs {
+                        proptest::prop_assert!(!n.contains('/') && !n.contains('\\') && n != ".." && !n.is_empty(), "{n:?}");
+                    }
+                }
+            }
+        }
+    }
 }
