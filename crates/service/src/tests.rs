@@ -37,7 +37,7 @@ fn operator() -> Principal {
     Principal::Operator("test".into())
 }
 
-fn org(name: &str, net: &str, domain: &str) -> NewOrganisation {
+pub(crate) fn org(name: &str, net: &str, domain: &str) -> NewOrganisation {
     NewOrganisation {
         name: name.into(),
         sector: Sector::Finance,

@@ -4,10 +4,7 @@
 use super::{HandoffPass, HandoffRule, OwnerMatch};
 use crate::{Principal, ServiceError, ServiceSettings, Services};
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use cirtkit_domain::{
-    Clock, Contact, ContactRole, Incident, IncidentState, JournalKind, ManualClock, NewOrganisation, Organisation,
-    Rsit, Sector, Tlp, Transition,
-};
+use cirtkit_domain::{Clock, Incident, IncidentState, JournalKind, ManualClock, Organisation, Rsit, Tlp, Transition};
 use cirtkit_storage::{ConnectOptions, DatabaseUrl, EventPacker, FeedBatch, NewEvent, Store};
 use std::io::Write;
 use std::sync::Arc;
@@ -115,26 +112,6 @@ struct World {
     telco: Organisation,
 }
 
-fn organisation(name: &str, net: &str, domain: &str) -> NewOrganisation {
-    NewOrganisation {
-        name: name.into(),
-        sector: Sector::Finance,
-        country: "SN".parse().unwrap(),
-        languages: vec!["fr".parse().unwrap()],
-        contacts: vec![Contact {
-            name: "CSIRT".into(),
-            email: format!("csirt@{domain}").parse().unwrap(),
-            phone: None,
-            openpgp_key: None,
-            language: "fr".parse().unwrap(),
-            role: ContactRole::Abuse,
-        }],
-        netblocks: vec![net.parse().unwrap()],
-        asns: vec![],
-        domains: vec![domain.parse().unwrap()],
-    }
-}
-
 fn operator() -> Principal {
     Principal::Operator("test".into())
 }
@@ -147,11 +124,11 @@ async fn world(store: &Store, rules: Vec<HandoffRule>) -> World {
     let mut orgs = services.organisations(&operator()).await.unwrap();
     if orgs.is_empty() {
         services
-            .create_organisation(&operator(), organisation("Banque", "192.0.2.0/24", "banque.example"))
+            .create_organisation(&operator(), crate::tests::org("Banque", "192.0.2.0/24", "banque.example"))
             .await
             .unwrap();
         services
-            .create_organisation(&operator(), organisation("Telco", "198.51.100.0/24", "telco.example"))
+            .create_organisation(&operator(), crate::tests::org("Telco", "198.51.100.0/24", "telco.example"))
             .await
             .unwrap();
         orgs = services.organisations(&operator()).await.unwrap();
